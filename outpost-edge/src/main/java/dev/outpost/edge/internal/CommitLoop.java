@@ -359,7 +359,8 @@ final class CommitLoop implements Runnable {
       hw.executeUpdate();
     }
     if (txn.delta.changesCumulative()) {
-      PreparedStatement c = txn.prepare("UPDATE meta SET value = value + ? WHERE key = ?");
+      PreparedStatement c = txn.prepare("INSERT INTO meta (value, key) VALUES (?, ?)"
+          + " ON CONFLICT (key) DO UPDATE SET value = value + excluded.value");
       addCounter(c, "evicted", txn.delta.evicted);
       addCounter(c, "expired", txn.delta.expired);
       addCounter(c, "dead_lettered", txn.delta.deadLettered);
