@@ -190,6 +190,9 @@ public final class ChaosSchedule implements AutoCloseable {
       outageStart = null;
     }
     history.add(new Phase(fault, now, duration));
+    if (running) {
+      log.info("chaos: {} for {} ms", fault, duration.toMillis());
+    }
     for (FaultProxy p : proxies) {
       try {
         p.setFault(fault);

@@ -114,7 +114,7 @@ public final class FaultProxy implements AutoCloseable {
         listenAgain();
       }
       if (!fault.equals(before)) {
-        log.info("proxy {}: {} -> {}", config.name(), before, fault);
+        log.debug("proxy {}: {} -> {}", config.name(), before, fault);
       }
     }
   }
@@ -126,7 +126,7 @@ public final class FaultProxy implements AutoCloseable {
       requireOpen();
       this.mix = mix;
       listenAgain();
-      log.info("proxy {}: {}", config.name(), mix);
+      log.debug("proxy {}: {}", config.name(), mix);
     }
   }
 
@@ -181,7 +181,7 @@ public final class FaultProxy implements AutoCloseable {
     ServerSocket ss = new ServerSocket();
     try {
       ss.setReuseAddress(true);
-      ss.bind(new InetSocketAddress(config.bindAddress(), port), 128);
+      ss.bind(new InetSocketAddress(config.bindAddress(), port), 1024); // a fleet connects at once
       return ss;
     } catch (IOException e) {
       ss.close();
