@@ -151,6 +151,22 @@ class FaultProxyTest {
   }
 
   @Test
+  void httpStatusDoesNotWaitForABodyHeldBackByExpectContinue() throws Exception {
+    proxy.setFault(Fault.httpStatus(500));
+    HttpRequest request = HttpRequest.newBuilder(proxy.uri().resolve("/echo"))
+        .timeout(Duration.ofSeconds(3))
+        .expectContinue(true)
+        .POST(HttpRequest.BodyPublishers.ofString("held back"))
+        .build();
+    long start = System.nanoTime();
+    assertThat(client.send(request, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(500);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+    proxy.heal();
+    assertThat(client.send(request, HttpResponse.BodyHandlers.ofString()).body())
+        .isEqualTo("ok:held back"); // the server handles 100-continue itself
+  }
+
+  @Test
   void loseAnswerLetsTheServerCommitButTheClientSeesAnError() {
     proxy.setFault(Fault.loseAnswer());
     assertThatThrownBy(() -> post("committed"))

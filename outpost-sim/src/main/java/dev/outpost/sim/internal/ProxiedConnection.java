@@ -80,10 +80,12 @@ public final class ProxiedConnection {
             }
           }
           case HTTP_STATUS -> {
-            head.copyBody(in, DISCARD);
+            if (!head.expectContinue()) { // else the body may never come: answer, then close
+              head.copyBody(in, DISCARD);
+            }
             answer(fault);
             counters.fault(Fault.Kind.HTTP_STATUS);
-            if (head.connectionClose()) {
+            if (head.connectionClose() || head.expectContinue()) {
               close();
               return;
             }
@@ -244,23 +246,23 @@ public final class ProxiedConnection {
 
   /** Cuts both sides with a TCP RST. Idempotent. */
   public void abort() {
-    if (closed.compareAndSet(false, true)) {
-      rst(client);
-      Socket up = upstream;
-      if (up != null) {
-        rst(up);
-      }
-      host.closed(this);
-    }
+    end(true);
   }
 
   /** Closes both sides in order (FIN). Idempotent. */
   public void close() {
+    end(false);
+  }
+
+  private void end(boolean reset) {
     if (closed.compareAndSet(false, true)) {
-      closeQuietly(client);
       Socket up = upstream;
-      if (up != null) {
-        closeQuietly(up);
+      for (Socket s : up == null ? new Socket[] {client} : new Socket[] {client, up}) {
+        if (reset) {
+          rst(s);
+        } else {
+          closeQuietly(s);
+        }
       }
       host.closed(this);
     }
