@@ -11,11 +11,14 @@ import java.net.URI;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +54,7 @@ public final class FaultProxy implements AutoCloseable {
   private volatile Fault fixed = Fault.pass();
   private volatile FaultMix mix; // when set, wins over fixed
   private ServerSocket listener; // guarded by lock; null while refusing or closed
+  private Future<?> accepting; // guarded by lock; the accept loop of listener
   private volatile boolean closed;
 
   private FaultProxy(ProxyConfig config, ServerSocket listener) {
@@ -65,7 +69,7 @@ public final class FaultProxy implements AutoCloseable {
   public static FaultProxy start(ProxyConfig config) throws IOException {
     Objects.requireNonNull(config, "config");
     FaultProxy proxy = new FaultProxy(config, listen(config, config.port()));
-    proxy.acceptOn(proxy.listener);
+    proxy.accepting = proxy.acceptOn(proxy.listener);
     log.debug("proxy {} listening on {} -> {}", config.name(), proxy.port, config.target());
     return proxy;
   }
@@ -192,6 +196,7 @@ public final class FaultProxy implements AutoCloseable {
     }
   }
 
+  /** Closes the listener and waits for its accept loop, which releases the port. */
   private void stopListening() {
     if (listener != null) {
       try {
@@ -200,6 +205,13 @@ public final class FaultProxy implements AutoCloseable {
         log.debug("closing listener: {}", e.toString());
       }
       listener = null;
+      try {
+        accepting.get(2, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException | TimeoutException e) {
+        log.warn("proxy {}: accept loop did not end cleanly: {}", config.name(), e.toString());
+      }
     }
   }
 
@@ -210,12 +222,12 @@ public final class FaultProxy implements AutoCloseable {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-      acceptOn(listener);
+      accepting = acceptOn(listener);
     }
   }
 
-  private void acceptOn(ServerSocket ss) {
-    executor.execute(() -> acceptLoop(ss));
+  private Future<?> acceptOn(ServerSocket ss) {
+    return executor.submit(() -> acceptLoop(ss));
   }
 
   private void acceptLoop(ServerSocket ss) {
