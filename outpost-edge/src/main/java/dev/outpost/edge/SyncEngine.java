@@ -3,8 +3,8 @@ package dev.outpost.edge;
 import dev.outpost.core.Backoff;
 import dev.outpost.core.LinkState;
 import dev.outpost.core.Priority;
-import dev.outpost.edge.internal.Delivery;
-import dev.outpost.edge.internal.Delivery.Verdict;
+import dev.outpost.edge.internal.BatchDelivery;
+import dev.outpost.edge.internal.BatchDelivery.Verdict;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -56,7 +56,7 @@ public final class SyncEngine implements AutoCloseable {
   private final Clock clock;
   private final Backoff backoff;
   private final LinkMonitor monitor;
-  private final Delivery delivery;
+  private final BatchDelivery delivery;
   private final ExecutorService senders;
   private final Thread drainThread;
   private final Instant startedAt;
@@ -89,7 +89,7 @@ public final class SyncEngine implements AutoCloseable {
     this.clock = clock;
     this.backoff = Backoff.exponentialFullJitter(config.retryInitial(), 2.0, config.retryCap(), random);
     this.monitor = new LinkMonitor(transport, config, clock);
-    this.delivery = new Delivery(outbox, transport, config.deviceId());
+    this.delivery = new BatchDelivery(outbox, transport, config.deviceId());
     this.startedAt = clock.instant();
     this.senders = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("outpost-sync-send-", 0).factory());
     this.drainThread = Thread.ofPlatform().daemon().name("outpost-sync").unstarted(this::drainLoop);
@@ -196,9 +196,11 @@ public final class SyncEngine implements AutoCloseable {
   private void step() throws InterruptedException {
     LinkState link = monitor.state();
     LeaseRequest request;
+    boolean busy;
     lock.lock();
     try {
       long now = clock.millis();
+      busy = inFlight > 0;
       maybeReportHealth(now, link);
       long wait = waitMillis(now, link);
       if (wait > 0) {
@@ -213,7 +215,9 @@ public final class SyncEngine implements AutoCloseable {
     } finally {
       lock.unlock();
     }
-    long lingerLeft = lingerLeftMillis(request);
+    OutboxStats stats = outbox.stats();
+    request = mostUrgentOnly(request, stats, busy);
+    long lingerLeft = lingerLeftMillis(request, stats);
     if (lingerLeft > 0) {
       idle(lingerLeft);
       return;
@@ -259,9 +263,29 @@ public final class SyncEngine implements AutoCloseable {
     return inFlight >= limit ? idle : 0;
   }
 
+  /**
+   * Most urgent first, also across batches in flight: a batch sent while others travel carries
+   * only the most urgent priority still pending, so LOW never overtakes waiting CRITICAL records
+   * just because CRITICAL's lanes are busy.
+   */
+  private static LeaseRequest mostUrgentOnly(LeaseRequest request, OutboxStats s, boolean busy) {
+    if (!busy) {
+      return request;
+    }
+    for (Priority p : Priority.values()) {
+      if (p.rank() >= request.lowestPriority().rank()) {
+        break;
+      }
+      if (s.pendingCount().getOrDefault(p, 0L) > 0) {
+        return new LeaseRequest(request.maxRecords(), request.maxBytes(), p,
+            request.excludedLanes(), request.leaseTimeout());
+      }
+    }
+    return request;
+  }
+
   /** Size and age triggers: 0 when a batch is worth sending now. */
-  private long lingerLeftMillis(LeaseRequest request) {
-    OutboxStats s = outbox.stats();
+  private long lingerLeftMillis(LeaseRequest request, OutboxStats s) {
     long count = 0;
     long bytes = 0;
     for (Priority p : Priority.values()) {

@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe (stateless but for counters); the caller keeps the batch's lanes busy until
  * {@link #deliver} returns.
  */
-public final class Delivery {
-  private static final Logger LOG = LoggerFactory.getLogger(Delivery.class);
+public final class BatchDelivery {
+  private static final Logger LOG = LoggerFactory.getLogger(BatchDelivery.class);
 
   /**
    * What happened, for the engine's retry and link logic.
@@ -48,7 +48,7 @@ public final class Delivery {
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong deadLettered = new AtomicLong();
 
-  public Delivery(Outbox outbox, Transport transport, String deviceId) {
+  public BatchDelivery(Outbox outbox, Transport transport, String deviceId) {
     this.outbox = outbox;
     this.transport = transport;
     this.deviceId = deviceId;
