@@ -122,8 +122,9 @@ public final class HttpTransport implements Transport {
       if (resp.statusCode() / 100 == 2) {
         return new SendOutcome.Answered(new BatchResult(java.util.List.of(), 0), latency);
       }
-      return new SendOutcome.Failed(
-          ErrorKind.SERVER_ERROR, resp.statusCode(), errorMessage(resp.statusCode(), resp.body()), null, latency);
+      int status = resp.statusCode();
+      ErrorKind kind = status == 429 || status == 503 ? ErrorKind.THROTTLED : ErrorKind.SERVER_ERROR;
+      return new SendOutcome.Failed(kind, status, errorMessage(status, resp.body()), null, latency);
     } catch (IOException e) {
       return networkFailure(e, start);
     }

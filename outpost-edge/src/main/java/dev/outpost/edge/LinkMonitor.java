@@ -155,8 +155,10 @@ public final class LinkMonitor implements AutoCloseable {
       SendOutcome o = transport.probe();
       if (o instanceof SendOutcome.Answered a) {
         recordSuccess(a.latency());
-      } else if (o instanceof SendOutcome.Failed f) {
+      } else if (o instanceof SendOutcome.Failed f && f.kind().linkFailure()) {
         recordFailure(f.kind(), f.message());
+      } else {
+        recordSuccess(o.latency()); // a busy server (429/503) still proves the link works
       }
     }
     LinkState from;
