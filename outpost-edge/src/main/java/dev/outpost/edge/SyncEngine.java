@@ -142,9 +142,15 @@ public final class SyncEngine implements AutoCloseable {
     try {
       long now = clock.millis();
       long gate = Math.max(notBeforeMillis, pausedBy != null ? pausedUntilMillis : 0);
+      // the latest error wins, whether a request or a heartbeat saw it
+      boolean heartbeatLater = link.lastFailureAt() != null
+          && (lastErrorAt == null || link.lastFailureAt().isAfter(lastErrorAt));
+      ErrorKind errorKind = heartbeatLater ? link.lastFailureKind() : lastErrorKind;
+      String error = heartbeatLater ? link.lastFailure() : lastError;
+      Instant errorAt = heartbeatLater ? link.lastFailureAt() : lastErrorAt;
       return new SyncStatus(
           link.state(), pausedBy, Duration.between(startedAt, clock.instant()), link.upSince(),
-          link.downSince(), link.consecutiveFailures(), lastErrorKind, lastError, lastErrorAt,
+          link.downSince(), link.consecutiveFailures(), errorKind, error, errorAt,
           lastSuccess, backlog, inFlight, gate > now ? Instant.ofEpochMilli(gate) : null,
           delivery.delivered(), delivery.deadLettered(), retries.get(), transport.requests(),
           transport.bytesSent());
