@@ -101,12 +101,14 @@ class FaultProxyTest {
   void resetTearsTheRequestAndTheServerStoresNothing() {
     proxy.setFault(Fault.reset());
     long start = System.nanoTime();
-    assertThatThrownBy(() -> post("torn"))
+    assertThatThrownBy(() -> post("torn".repeat(5000)))
         .isInstanceOf(IOException.class)
         .isNotInstanceOf(HttpTimeoutException.class);
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+    await().atMost(Duration.ofSeconds(2)).until(() -> farEnd.torn.get() == 1); // saw half a body
     assertThat(farEnd.received).isEmpty();
     assertThat(proxy.stats().faults(Fault.Kind.RESET)).isEqualTo(1);
+    assertThat(proxy.stats().bytesUp()).isBetween(10_000L, 20_000L);
   }
 
   @Test
