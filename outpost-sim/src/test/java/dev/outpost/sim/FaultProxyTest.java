@@ -275,10 +275,18 @@ class FaultProxyTest {
 
   @Test
   void closeEndsEveryThreadAndConnectionEvenMidFault() throws Exception {
+    long fdsBefore = openFileDescriptors();
     FaultProxy leaky = FaultProxy.start("leak", farEnd.address());
     try (HttpClient other = HttpClient.newHttpClient()) {
       closeMidFault(leaky, other);
     }
+    // every socket of the proxy, its clients and its upstream connections is closed again
+    await().atMost(Duration.ofSeconds(5)).until(() -> openFileDescriptors() <= fdsBefore);
+  }
+
+  private static long openFileDescriptors() {
+    return ((com.sun.management.UnixOperatingSystemMXBean)
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getOpenFileDescriptorCount();
   }
 
   private static void closeMidFault(FaultProxy leaky, HttpClient other) throws Exception {
