@@ -120,6 +120,21 @@ class DeliveryCheckerServerTest {
   }
 
   @Test
+  void aBatchTornByAResetIsNotStoredAndItsRetryIs() throws Exception {
+    proxy.setFault(Fault.reset());
+    assertThatThrownBy(() -> send(batch(1, 50))).isInstanceOf(IOException.class);
+    proxy.heal();
+    DeliveryReport torn = check();
+    assertThat(torn.stored()).as("the server got half a body and stored nothing").isZero();
+
+    assertThat(send(batch(1, 50))).allMatch(r -> r.status() == RecordResult.Status.STORED);
+    DeliveryReport r = check();
+    assertThat(r.ok()).as(r.toString()).isTrue();
+    assertThat(r.stored()).isEqualTo(50);
+    assertThat(r.acknowledged()).isEqualTo(50);
+  }
+
+  @Test
   void anAckTheServerNeverStoredIsReportedLost() throws Exception {
     send(batch(1, 3));
     ledger.acknowledged(new MessageId("dev-1", EPOCH, 4), "sensors/a", Priority.NORMAL);

@@ -101,12 +101,14 @@ class FaultProxyTest {
   void resetTearsTheRequestAndTheServerStoresNothing() {
     proxy.setFault(Fault.reset());
     long start = System.nanoTime();
-    assertThatThrownBy(() -> post("torn"))
+    assertThatThrownBy(() -> post("torn".repeat(5000)))
         .isInstanceOf(IOException.class)
         .isNotInstanceOf(HttpTimeoutException.class);
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+    await().atMost(Duration.ofSeconds(2)).until(() -> farEnd.torn.get() == 1); // saw half a body
     assertThat(farEnd.received).isEmpty();
     assertThat(proxy.stats().faults(Fault.Kind.RESET)).isEqualTo(1);
+    assertThat(proxy.stats().bytesUp()).isBetween(10_000L, 20_000L);
   }
 
   @Test
@@ -273,10 +275,18 @@ class FaultProxyTest {
 
   @Test
   void closeEndsEveryThreadAndConnectionEvenMidFault() throws Exception {
+    long fdsBefore = openFileDescriptors();
     FaultProxy leaky = FaultProxy.start("leak", farEnd.address());
     try (HttpClient other = HttpClient.newHttpClient()) {
       closeMidFault(leaky, other);
     }
+    // every socket of the proxy, its clients and its upstream connections is closed again
+    await().atMost(Duration.ofSeconds(5)).until(() -> openFileDescriptors() <= fdsBefore);
+  }
+
+  private static long openFileDescriptors() {
+    return ((com.sun.management.UnixOperatingSystemMXBean)
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getOpenFileDescriptorCount();
   }
 
   private static void closeMidFault(FaultProxy leaky, HttpClient other) throws Exception {

@@ -131,6 +131,11 @@ public final class HttpRequestHead {
     return connectionClose;
   }
 
+  /** The declared body length, or -1 (none, or chunked). */
+  public long contentLength() {
+    return chunked ? -1 : contentLength;
+  }
+
   /** The client waits for {@code 100 Continue} before it sends the body. */
   public boolean expectContinue() {
     return expectContinue;

@@ -97,7 +97,7 @@ public final class ProxiedConnection {
           }
           case RESET -> {
             counters.fault(Fault.Kind.RESET);
-            resetMidRequest(head);
+            resetMidRequest(in, head);
             return;
           }
           case REFUSE -> {
@@ -233,14 +233,31 @@ public final class ProxiedConnection {
     close();
   }
 
-  /** Forwards half of the request head (so the server sees a torn request), then RSTs both. */
-  private void resetMidRequest(HttpRequestHead head) throws IOException {
+  /**
+   * Tears the request: forwards the head and half of a Content-Length body (or, without such a
+   * body, half of the head), so the server sees a request that stops mid-way, then RSTs both.
+   */
+  private void resetMidRequest(InputStream in, HttpRequestHead head) throws IOException {
     Socket up = upstream();
-    if (up != null) {
-      up.getOutputStream().write(head.bytes(), 0, head.bytes().length / 2);
-      up.getOutputStream().flush();
+    if (up == null) {
+      return;
+    }
+    OutputStream out = up.getOutputStream();
+    long half = head.contentLength() / 2;
+    if (half > 0 && !head.expectContinue()) {
+      out.write(head.bytes());
+      byte[] buf = new byte[8192];
+      long sent = 0;
+      for (int n; sent < half && (n = in.read(buf, 0, (int) Math.min(buf.length, half - sent))) > 0; ) {
+        out.write(buf, 0, n);
+        sent += n;
+      }
+      counters.bytesUp.add(head.bytes().length + sent);
+    } else {
+      out.write(head.bytes(), 0, head.bytes().length / 2);
       counters.bytesUp.add(head.bytes().length / 2);
     }
+    out.flush();
     abort();
   }
 
