@@ -31,7 +31,11 @@ final class Budget {
       "DELETE FROM records WHERE seq IN (SELECT seq FROM records WHERE state = 0 AND priority = 3"
           + " ORDER BY seq LIMIT " + EVICT_CHUNK + ") RETURNING length(payload)";
 
+  private static final String LIVE_PAGES = "SELECT p.page_count - f.freelist_count"
+      + " FROM pragma_page_count() p, pragma_freelist_count() f";
+
   private final OutboxConfig config;
+  private long pageSize;
   private final String store;
   private volatile long used;
   private volatile int warningLevel;
@@ -55,11 +59,14 @@ final class Budget {
 
   /** Re-reads the live page count (inside or outside a transaction) and logs crossings. */
   void measure(Txn txn) throws SQLException {
-    try (Statement s = txn.connection.createStatement()) {
-      long pages = single(s, "PRAGMA page_count");
-      long free = single(s, "PRAGMA freelist_count");
-      long pageSize = single(s, "PRAGMA page_size");
-      used = (pages - free) * pageSize;
+    if (pageSize == 0) {
+      try (Statement s = txn.connection.createStatement()) {
+        pageSize = single(s, "PRAGMA page_size");
+      }
+    }
+    try (ResultSet rs = txn.prepare(LIVE_PAGES).executeQuery()) {
+      rs.next();
+      used = rs.getLong(1) * pageSize;
     }
     int level = used >= config.budgetBytes() * 0.9 ? 90 : used >= config.budgetBytes() * 0.8 ? 80 : 0;
     if (level > warningLevel) {

@@ -6,7 +6,6 @@ import dev.outpost.edge.OutboxStorageException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -386,10 +385,14 @@ final class CommitLoop implements Runnable {
     exec("BEGIN IMMEDIATE");
   }
 
+  /** BEGIN, COMMIT and ROLLBACK, prepared once and reused. */
   private void exec(String sql) throws SQLException {
-    try (Statement s = connection.createStatement()) {
-      s.execute(sql);
+    PreparedStatement p = statements.get(sql);
+    if (p == null) {
+      p = connection.prepareStatement(sql);
+      statements.put(sql, p);
     }
+    p.execute();
   }
 
   private void rollback(Exception cause) {
