@@ -20,6 +20,8 @@ import org.slf4j.LoggerFactory;
  * high watermark, which keeps the last share of the budget for urgent records. When an append
  * does not fit and LOW eviction is on, the oldest pending LOW records are deleted (counted as
  * evicted, logged once per eviction run) down to the low watermark before the append is refused.
+ * A batch ({@code appendAll}) is admitted or refused as a whole, under the rule of its most
+ * urgent record.
  * Warnings are logged once per crossing of 80% and 90%, not per record.
  *
  * <p>Confined to the writer thread, except {@link #used()} and {@link #warningLevel()}.

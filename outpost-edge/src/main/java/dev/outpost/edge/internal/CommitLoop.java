@@ -205,10 +205,9 @@ final class CommitLoop implements Runnable {
         lastRecords = Math.max(1, records);
         runBatch(batch);
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        log.warn("Outbox {} writer interrupted; finishing what is queued", store);
-        Thread.interrupted();
-      } catch (RuntimeException | Error e) {
+        // nobody but close() stops the writer, and it does so through the queue: keep going
+        log.warn("Outbox {} writer interrupted; ignoring it, close() stops the writer", store);
+      } catch (RuntimeException e) {
         log.error("Outbox {} writer: unexpected failure", store, e);
         for (Op op : batch) {
           op.fail(new OutboxStorageException("outbox " + store + " writer failed: " + e, e));
