@@ -273,9 +273,7 @@ final class CommitLoop implements Runnable {
       OutboxStorageException failure = new OutboxStorageException(
           "outbox " + store + ": commit failed, nothing of it was acknowledged: " + e.getMessage(), e);
       for (Op op : group) {
-        if (!(op instanceof AppendOp a && a.refused != null)) {
-          op.fail(failure);
-        }
+        op.fail(op instanceof AppendOp a && a.refused != null ? a.refused : failure);
       }
       remeasure();
       return;
