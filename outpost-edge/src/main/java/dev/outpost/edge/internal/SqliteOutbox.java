@@ -62,6 +62,7 @@ public final class SqliteOutbox implements Outbox {
   private final Connection read;
   private final Thread writer;
   private final ScheduledExecutorService timer;
+  private final Checkpointer checkpointer;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean housekeepingQueued = new AtomicBoolean();
   private volatile boolean writerDone;
@@ -92,6 +93,7 @@ public final class SqliteOutbox implements Outbox {
     try (Statement s = read.createStatement()) {
       s.execute("PRAGMA query_only = 1");
     }
+    this.checkpointer = new Checkpointer(StoreFile.dbPath(dir));
     this.writer = new Thread(loop, "outbox-writer-" + dir.getFileName());
     writer.setDaemon(true);
     writer.start();
@@ -102,6 +104,7 @@ public final class SqliteOutbox implements Outbox {
     });
     long every = config.housekeepingInterval().toMillis();
     timer.scheduleWithFixedDelay(this::scheduleHousekeeping, every, every, TimeUnit.MILLISECONDS);
+    timer.scheduleWithFixedDelay(checkpointer::maybeCheckpoint, 20, 20, TimeUnit.MILLISECONDS);
   }
 
   public static Outbox open(Path dir, OutboxConfig config) {
@@ -373,6 +376,12 @@ public final class SqliteOutbox implements Outbox {
       return;
     }
     timer.shutdownNow();
+    try {
+      timer.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    checkpointer.close();
     loop.stop();
     try {
       writer.join();
