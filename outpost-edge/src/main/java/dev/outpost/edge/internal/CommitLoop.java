@@ -6,7 +6,6 @@ import dev.outpost.edge.OutboxStorageException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -30,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * it fails with {@link OutboxStorageException}, the counts stay as they were, and the seqs it
  * took are skipped (never handed out again by this process; they were never acknowledged).
  *
+ * <p>Back-pressure: the queue holds at most 8 x {@code groupCommitMaxRecords} operations;
+ * {@link #submit} (and so {@code appendAsync}) blocks while it is full.
+ *
  * <p>Thread-safe: {@link #submit} from any thread; everything else runs on the writer thread.
  */
 final class CommitLoop implements Runnable {
@@ -43,86 +45,7 @@ final class CommitLoop implements Runnable {
     void beforeCommit(int records) throws SQLException;
   }
 
-  abstract static sealed class Op permits AppendOp, WorkOp, SoloOp {
-    int records() {
-      return 1;
-    }
-
-    abstract void fail(RuntimeException e);
-  }
-
-  /** Records appended together (all or nothing); their seqs are consecutive from the first. */
-  static final class AppendOp extends Op {
-    final String[] topics;
-    final int[] ranks;
-    final byte[][] headers;
-    final byte[][] payloads;
-    final long[] ttlMillis;
-    final long bytes;
-    final int topRank;
-    final CompletableFuture<Long> future = new CompletableFuture<>();
-    long firstSeq;
-    RuntimeException refused;
-
-    AppendOp(String[] topics, int[] ranks, byte[][] headers, byte[][] payloads, long[] ttlMillis) {
-      this.topics = topics;
-      this.ranks = ranks;
-      this.headers = headers;
-      this.payloads = payloads;
-      this.ttlMillis = ttlMillis;
-      long b = 0;
-      int top = 3;
-      for (int i = 0; i < topics.length; i++) {
-        b += Budget.estimate(topics[i], headers[i], payloads[i]);
-        top = Math.min(top, ranks[i]);
-      }
-      this.bytes = b;
-      this.topRank = top;
-    }
-
-    @Override
-    int records() {
-      return topics.length;
-    }
-
-    @Override
-    void fail(RuntimeException e) {
-      future.completeExceptionally(e);
-    }
-  }
-
-  /** Work that joins the group transaction. */
-  static final class WorkOp<T> extends Op {
-    final Txn.Work<T> work;
-    final CompletableFuture<T> future = new CompletableFuture<>();
-    T result;
-
-    WorkOp(Txn.Work<T> work) {
-      this.work = work;
-    }
-
-    @Override
-    void fail(RuntimeException e) {
-      future.completeExceptionally(e);
-    }
-  }
-
-  /** Work that runs alone on the writer thread, outside any group transaction. */
-  static final class SoloOp extends Op {
-    final Runnable work;
-    final CompletableFuture<Void> future = new CompletableFuture<>();
-
-    SoloOp(Runnable work) {
-      this.work = work;
-    }
-
-    @Override
-    void fail(RuntimeException e) {
-      future.completeExceptionally(e);
-    }
-  }
-
-  private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
+  private final LinkedBlockingQueue<Op> queue;
   private final Connection connection;
   private final OutboxConfig config;
   private final Budget budget;
@@ -145,6 +68,7 @@ final class CommitLoop implements Runnable {
     this.store = store;
     this.fault = fault;
     this.insert = connection.prepareStatement(Schema.INSERT);
+    this.queue = new LinkedBlockingQueue<>(Math.max(1024, config.groupCommitMaxRecords() * 8));
     this.maxWaitNanos = config.groupCommitMaxWait().toNanos();
     this.lastSeq = lastSeq;
     this.nextSeq = lastSeq + 1;
@@ -155,8 +79,17 @@ final class CommitLoop implements Runnable {
     return lastSeq;
   }
 
+  /**
+   * Queues an operation; blocks while the queue is full (8 x groupCommitMaxRecords operations),
+   * which is the back-pressure on producers that do not wait for their futures.
+   */
   void submit(Op op) {
-    queue.add(op);
+    try {
+      queue.put(op);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for room in the outbox queue; not appended", e);
+    }
   }
 
   /** Operations still queued after the writer stopped; the caller fails them. */
@@ -172,7 +105,7 @@ final class CommitLoop implements Runnable {
 
   /** Asks the writer to finish what is queued and stop. */
   void stop() {
-    queue.add(new SoloOp(() -> stopping = true));
+    submit(new Op.Solo(() -> stopping = true));
   }
 
   @Override
@@ -206,10 +139,9 @@ final class CommitLoop implements Runnable {
         lastRecords = Math.max(1, records);
         runBatch(batch);
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        log.warn("Outbox {} writer interrupted; finishing what is queued", store);
-        Thread.interrupted();
-      } catch (RuntimeException | Error e) {
+        // nobody but close() stops the writer, and it does so through the queue: keep going
+        log.warn("Outbox {} writer interrupted; ignoring it, close() stops the writer", store);
+      } catch (RuntimeException e) {
         log.error("Outbox {} writer: unexpected failure", store, e);
         for (Op op : batch) {
           op.fail(new OutboxStorageException("outbox " + store + " writer failed: " + e, e));
@@ -232,7 +164,7 @@ final class CommitLoop implements Runnable {
   private void runBatch(List<Op> batch) {
     int start = 0;
     for (int i = 0; i < batch.size(); i++) {
-      if (batch.get(i) instanceof SoloOp solo) {
+      if (batch.get(i) instanceof Op.Solo solo) {
         if (i > start) {
           commitGroup(batch.subList(start, i));
         }
@@ -245,7 +177,7 @@ final class CommitLoop implements Runnable {
     }
   }
 
-  private void runSolo(SoloOp solo) {
+  private void runSolo(Op.Solo solo) {
     try {
       solo.work.run();
       solo.future.complete(null);
@@ -261,9 +193,9 @@ final class CommitLoop implements Runnable {
       begin();
       int inserted = 0;
       for (Op op : group) {
-        if (op instanceof AppendOp a) {
+        if (op instanceof Op.Append a) {
           inserted += insert(txn, a, inserted);
-        } else if (op instanceof WorkOp<?> w) {
+        } else if (op instanceof Op.Work<?> w) {
           inserted = flush(inserted);
           runWork(txn, w);
         }
@@ -275,9 +207,7 @@ final class CommitLoop implements Runnable {
       OutboxStorageException failure = new OutboxStorageException(
           "outbox " + store + ": commit failed, nothing of it was acknowledged: " + e.getMessage(), e);
       for (Op op : group) {
-        if (!(op instanceof AppendOp a && a.refused != null)) {
-          op.fail(failure);
-        }
+        op.fail(op instanceof Op.Append a && a.refused != null ? a.refused : failure);
       }
       remeasure();
       return;
@@ -288,7 +218,7 @@ final class CommitLoop implements Runnable {
     }
   }
 
-  private int insert(Txn txn, AppendOp a, int inserted) throws SQLException {
+  private int insert(Txn txn, Op.Append a, int inserted) throws SQLException {
     OutboxFullException full = budget.admit(txn, a.topRank, a.bytes, live);
     if (full != null) {
       a.refused = full;
@@ -320,19 +250,19 @@ final class CommitLoop implements Runnable {
     return 0;
   }
 
-  private static <T> void runWork(Txn txn, WorkOp<T> w) throws SQLException {
+  private static <T> void runWork(Txn txn, Op.Work<T> w) throws SQLException {
     w.result = w.work.run(txn);
   }
 
   @SuppressWarnings("unchecked")
   private static void complete(Op op) {
-    if (op instanceof AppendOp a) {
+    if (op instanceof Op.Append a) {
       if (a.refused != null) {
         a.future.completeExceptionally(a.refused);
       } else {
         a.future.complete(a.firstSeq);
       }
-    } else if (op instanceof WorkOp<?> w) {
+    } else if (op instanceof Op.Work<?> w) {
       ((CompletableFuture<Object>) w.future).complete(w.result);
     }
   }
@@ -386,10 +316,14 @@ final class CommitLoop implements Runnable {
     exec("BEGIN IMMEDIATE");
   }
 
+  /** BEGIN, COMMIT and ROLLBACK, prepared once and reused. */
   private void exec(String sql) throws SQLException {
-    try (Statement s = connection.createStatement()) {
-      s.execute(sql);
+    PreparedStatement p = statements.get(sql);
+    if (p == null) {
+      p = connection.prepareStatement(sql);
+      statements.put(sql, p);
     }
+    p.execute();
   }
 
   private void rollback(Exception cause) {

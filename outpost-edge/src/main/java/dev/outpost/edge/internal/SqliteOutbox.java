@@ -62,6 +62,7 @@ public final class SqliteOutbox implements Outbox {
   private final Connection read;
   private final Thread writer;
   private final ScheduledExecutorService timer;
+  private final Checkpointer checkpointer;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean housekeepingQueued = new AtomicBoolean();
   private volatile boolean writerDone;
@@ -80,10 +81,11 @@ public final class SqliteOutbox implements Outbox {
     live.deadLettered = opened.meta("dead_lettered");
     live.purged = opened.meta("purged");
     this.budget = new Budget(config, store);
-    long lastSeq = recover(opened.meta("last_seq"));
+    long lastSeq = StoreFile.recover(write, live, opened.meta("last_seq"), store);
     this.loop = new CommitLoop(write, config, budget, live, lastSeq, store, fault);
     this.deliveries = new Deliveries(epoch, config.ackedRetention().isPositive(), store);
-    this.housekeeper = new Housekeeper(loop, deliveries, budget, live, config, write, store);
+    this.checkpointer = new Checkpointer(StoreFile.dbPath(dir));
+    this.housekeeper = new Housekeeper(loop, deliveries, budget, live, config, write, store, checkpointer);
     loop.inTransaction(txn -> {
       budget.measure(txn);
       return null;
@@ -102,6 +104,7 @@ public final class SqliteOutbox implements Outbox {
     });
     long every = config.housekeepingInterval().toMillis();
     timer.scheduleWithFixedDelay(this::scheduleHousekeeping, every, every, TimeUnit.MILLISECONDS);
+    timer.scheduleWithFixedDelay(checkpointer::maybeCheckpoint, 20, 20, TimeUnit.MILLISECONDS);
   }
 
   public static Outbox open(Path dir, OutboxConfig config) {
@@ -123,39 +126,6 @@ public final class SqliteOutbox implements Outbox {
     }
   }
 
-  /** Leased rows back to pending, counts recomputed once; returns the highest seq ever used. */
-  private long recover(long savedLastSeq) throws SQLException {
-    long lastSeq = savedLastSeq;
-    try (Statement s = write.createStatement()) {
-      s.execute("BEGIN IMMEDIATE");
-      int released = s.executeUpdate("UPDATE records SET state = 0, lease_until = 0 WHERE state = 1");
-      s.execute("COMMIT");
-      if (released > 0) {
-        log.info("Outbox {}: {} records leased before the restart are pending again", store, released);
-      }
-      try (ResultSet rs = s.executeQuery(
-          "SELECT state, priority, count(*), sum(length(payload)) FROM records GROUP BY state, priority")) {
-        while (rs.next()) {
-          if (rs.getInt(1) == Schema.PENDING) {
-            live.pending(rs.getInt(2), rs.getLong(3), rs.getLong(4));
-          } else {
-            live.retained += rs.getLong(3);
-          }
-        }
-      }
-      try (ResultSet rs = s.executeQuery("SELECT count(*), coalesce(max(seq), 0) FROM dead_letters")) {
-        rs.next();
-        live.deadLetters = rs.getLong(1);
-        lastSeq = Math.max(lastSeq, rs.getLong(2));
-      }
-      try (ResultSet rs = s.executeQuery("SELECT coalesce(max(seq), 0) FROM records")) {
-        rs.next();
-        lastSeq = Math.max(lastSeq, rs.getLong(1));
-      }
-    }
-    return lastSeq;
-  }
-
   @Override
   public long epoch() {
     return epoch;
@@ -163,14 +133,14 @@ public final class SqliteOutbox implements Outbox {
 
   @Override
   public long append(String topic, byte[] payload, Priority priority, Map<String, String> headers) {
-    CommitLoop.AppendOp op = appendOp(List.of(new NewRecord(topic, payload, priority, headers, null)));
+    Op.Append op = appendOp(List.of(new NewRecord(topic, payload, priority, headers, null)));
     return await(submit(op, op.future));
   }
 
   @Override
   public CompletableFuture<Long> appendAsync(String topic, byte[] payload, Priority priority,
       Map<String, String> headers) {
-    CommitLoop.AppendOp op;
+    Op.Append op;
     try {
       op = appendOp(List.of(new NewRecord(topic, payload, priority, headers, null)));
     } catch (RuntimeException e) {
@@ -186,12 +156,12 @@ public final class SqliteOutbox implements Outbox {
       ensureOpen();
       return List.of();
     }
-    CommitLoop.AppendOp op = appendOp(records);
+    Op.Append op = appendOp(records);
     long first = await(submit(op, op.future));
     return java.util.stream.LongStream.range(first, first + records.size()).boxed().toList();
   }
 
-  private CommitLoop.AppendOp appendOp(List<NewRecord> records) {
+  private Op.Append appendOp(List<NewRecord> records) {
     ensureOpen();
     int n = records.size();
     String[] topics = new String[n];
@@ -208,7 +178,7 @@ public final class SqliteOutbox implements Outbox {
       headers[i] = RecordRules.headers(r.headers(), where);
       ttl[i] = RecordRules.ttlMillis(r.ttl() != null ? r.ttl() : config.ttl(r.priority()), where);
     }
-    return new CommitLoop.AppendOp(topics, ranks, headers, payloads, ttl);
+    return new Op.Append(topics, ranks, headers, payloads, ttl);
   }
 
   @Override
@@ -306,16 +276,26 @@ public final class SqliteOutbox implements Outbox {
 
   private void scheduleHousekeeping() {
     if (!closed.get() && housekeepingQueued.compareAndSet(false, true)) {
-      submitHousekeeping();
+      submitHousekeeping().whenComplete((ok, e) -> {
+        if (e != null && !closed.get()) {
+          log.warn("Outbox {}: scheduled housekeeping failed, will retry next interval: {}", store, e.toString());
+        }
+      });
     }
   }
 
   private CompletableFuture<Void> submitHousekeeping() {
-    CommitLoop.SoloOp op = new CommitLoop.SoloOp(() -> {
+    Op.Solo op = new Op.Solo(() -> {
       housekeepingQueued.set(false);
       try {
-        if (housekeeper.run()) {
-          scheduleHousekeeping();
+        if (housekeeper.run() && !closed.get()) {
+          // more left: queue another run from the timer thread (the writer must never block on
+          // its own full queue)
+          try {
+            timer.execute(this::scheduleHousekeeping);
+          } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // closing: the rest waits for the next open
+          }
         }
       } catch (SQLException e) {
         throw new OutboxStorageException("outbox " + store + ": housekeeping failed: " + e.getMessage(), e);
@@ -326,11 +306,11 @@ public final class SqliteOutbox implements Outbox {
 
   private <T> T work(Txn.Work<T> work) {
     ensureOpen();
-    CommitLoop.WorkOp<T> op = new CommitLoop.WorkOp<>(work);
+    Op.Work<T> op = new Op.Work<>(work);
     return await(submit(op, op.future));
   }
 
-  private <T> CompletableFuture<T> submit(CommitLoop.Op op, CompletableFuture<T> future) {
+  private <T> CompletableFuture<T> submit(Op op, CompletableFuture<T> future) {
     loop.submit(op);
     if (writerDone && loop.withdraw(op)) {
       op.fail(closedException());
@@ -369,6 +349,12 @@ public final class SqliteOutbox implements Outbox {
       return;
     }
     timer.shutdownNow();
+    try {
+      timer.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    checkpointer.close();
     loop.stop();
     try {
       writer.join();
@@ -376,7 +362,7 @@ public final class SqliteOutbox implements Outbox {
       Thread.currentThread().interrupt();
     }
     writerDone = true;
-    for (CommitLoop.Op op : loop.leftovers()) {
+    for (Op op : loop.leftovers()) {
       op.fail(closedException());
     }
     try {
