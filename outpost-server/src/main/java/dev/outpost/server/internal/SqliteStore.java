@@ -120,7 +120,6 @@ public final class SqliteStore implements Store {
 
   @Override
   public boolean[] ingest(Write write) {
-    pending.addAndGet(write.messages().size());
     IngestTask task = new IngestTask(write, new CompletableFuture<>());
     submit(task);
     return await(task.done());
@@ -210,6 +209,9 @@ public final class SqliteStore implements Store {
   private void submit(Task task) {
     if (closed) {
       throw new StoreException("SQLite store " + file + " is closed");
+    }
+    if (task instanceof IngestTask it) {
+      pending.addAndGet(it.write().messages().size());
     }
     queue.add(task);
   }
