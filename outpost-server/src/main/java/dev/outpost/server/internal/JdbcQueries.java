@@ -167,7 +167,7 @@ final class JdbcQueries {
       ps.setString(2, tokenHash);
       ps.setLong(3, now);
       if (ps.executeUpdate() == 0) {
-        throw new IllegalArgumentException("device '" + deviceId + "' already exists");
+        throw new DeviceExistsException(deviceId);
       }
     }
   }
