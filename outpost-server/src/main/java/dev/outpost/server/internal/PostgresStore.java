@@ -107,36 +107,12 @@ public final class PostgresStore implements Store {
       boolean[] stored = new boolean[ms.size()];
       int n = 0;
       if (!ms.isEmpty()) {
-        try (Statement s = c.createStatement()) {
-          s.execute("SELECT pg_advisory_xact_lock(" + INGEST_LOCK + ")");
-        }
         Map<Long, Integer> inserted = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(INSERT)) {
-          int size = ms.size();
-          Long[] seqs = new Long[size];
-          String[] topics = new String[size];
-          Short[] priorities = new Short[size];
-          Long[] tss = new Long[size];
-          String[] headers = new String[size];
-          byte[][] payloads = new byte[size][];
-          for (int i = 0; i < size; i++) {
-            Message m = ms.get(i);
-            seqs[i] = m.seq();
-            topics[i] = m.topic();
-            priorities[i] = (short) m.priority().rank();
-            tss[i] = m.timestampMillis();
-            headers[i] = JdbcQueries.headersJson(m.headers());
-            payloads[i] = m.payload();
+        try (PreparedStatement ps = bindInsert(c, w)) {
+          // Everything that can be done before the lock is done: it is held until commit.
+          try (Statement s = c.createStatement()) {
+            s.execute("SELECT pg_advisory_xact_lock(" + INGEST_LOCK + ")");
           }
-          ps.setString(1, w.deviceId());
-          ps.setLong(2, w.epoch());
-          ps.setLong(3, w.receivedAt());
-          ps.setArray(4, c.createArrayOf("bigint", seqs));
-          ps.setArray(5, c.createArrayOf("text", topics));
-          ps.setArray(6, c.createArrayOf("smallint", priorities));
-          ps.setArray(7, c.createArrayOf("bigint", tss));
-          ps.setArray(8, c.createArrayOf("text", headers));
-          ps.setArray(9, c.createArrayOf("bytea", payloads));
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
               inserted.merge(rs.getLong(1), 1, Integer::sum);
@@ -159,6 +135,44 @@ public final class PostgresStore implements Store {
       return stored;
     });
   }
+
+  /** The unnest insert of one write, columns as arrays. */
+  private static PreparedStatement bindInsert(Connection c, Write w) throws SQLException {
+    List<Message> ms = w.messages();
+    int size = ms.size();
+    Long[] seqs = new Long[size];
+    String[] topics = new String[size];
+    Short[] priorities = new Short[size];
+    Long[] tss = new Long[size];
+    String[] headers = new String[size];
+    byte[][] payloads = new byte[size][];
+    for (int i = 0; i < size; i++) {
+      Message m = ms.get(i);
+      seqs[i] = m.seq();
+      topics[i] = m.topic();
+      priorities[i] = (short) m.priority().rank();
+      tss[i] = m.timestampMillis();
+      headers[i] = JdbcQueries.headersJson(m.headers());
+      payloads[i] = m.payload();
+    }
+    PreparedStatement ps = c.prepareStatement(INSERT);
+    try {
+      ps.setString(1, w.deviceId());
+      ps.setLong(2, w.epoch());
+      ps.setLong(3, w.receivedAt());
+      ps.setArray(4, c.createArrayOf("bigint", seqs));
+      ps.setArray(5, c.createArrayOf("text", topics));
+      ps.setArray(6, c.createArrayOf("smallint", priorities));
+      ps.setArray(7, c.createArrayOf("bigint", tss));
+      ps.setArray(8, c.createArrayOf("text", headers));
+      ps.setArray(9, c.createArrayOf("bytea", payloads));
+      return ps;
+    } catch (SQLException | RuntimeException e) {
+      ps.close();
+      throw e;
+    }
+  }
+
 
   @Override
   public List<StoredRecord> page(long after, int limit, String device, String topic) {
