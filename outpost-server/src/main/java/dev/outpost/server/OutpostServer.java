@@ -63,7 +63,7 @@ public final class OutpostServer implements AutoCloseable {
               .build()
               .start();
       OutpostServer server = new OutpostServer(config, store, admin, web);
-      LOG.info("outpost server listening on {} ({} store)", server.url(), config.store());
+      LOG.debug("outpost server listening on {} ({} store)", server.url(), config.store());
       return server;
     } catch (RuntimeException e) {
       store.close();

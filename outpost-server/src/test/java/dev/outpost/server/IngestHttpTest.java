@@ -30,9 +30,14 @@ class IngestHttpTest {
   Http http;
   String token;
 
+  /** The store under test: SQLite here, PostgreSQL in {@link PostgresIngestHttpTest}. */
+  ServerConfig.Builder store() {
+    return ServerConfig.builder().dataDir(dir);
+  }
+
   @BeforeEach
   void start() {
-    server = OutpostServer.start(ServerConfig.builder().port(0).dataDir(dir).adminToken(ADMIN)
+    server = OutpostServer.start(store().port(0).adminToken(ADMIN)
         .maxBatchRecords(500).maxPayloadBytes(1000).maxBodyBytes(200_000).maxInflatedBytes(1_000_000).build());
     http = new Http(server.url());
     token = server.devices().add("dev-1");
@@ -233,6 +238,24 @@ class IngestHttpTest {
     }
     try (OutpostServer s2 = OutpostServer.start(ServerConfig.builder().port(0).dataDir(other).build())) {
       assertThat(s2.generatedAdminToken()).isEmpty();
+    }
+  }
+
+  @Test
+  void shedsLoadWith503AndRetryAfterAndAnswersUnknownPathsInJson(@TempDir Path other) {
+    try (OutpostServer small = OutpostServer.start(ServerConfig.builder().port(0).dataDir(other)
+            .adminToken(ADMIN).maxPendingRecords(5).build());
+        Http h = new Http(small.url())) {
+      String t = small.devices().add("dev-1");
+      Http.Response r = h.post("/v1/ingest", t, WireCodec.JSON, null, WireCodec.encodeJson(Batches.batch("dev-1", 1, 1, 6)));
+      assertThat(r.status()).isEqualTo(503);
+      assertThat(r.errorCode()).isEqualTo("overloaded");
+      assertThat(r.raw().headers().firstValue("Retry-After")).contains("1");
+      assertThat(h.post("/v1/ingest", t, WireCodec.JSON, null, WireCodec.encodeJson(Batches.batch("dev-1", 1, 1, 5))).status())
+          .isEqualTo(200);
+      Http.Response missing = h.get("/v1/nothing", ADMIN);
+      assertThat(missing.status()).isEqualTo(404);
+      assertThat(missing.errorCode()).isEqualTo("not_found");
     }
   }
 

@@ -87,6 +87,11 @@ public final class AckLedger implements AutoCloseable {
     }
   }
 
+  /** Same as {@link #acknowledged(MessageId, String, Priority)}, for an outbox's append result. */
+  public void acknowledged(String deviceId, long epoch, long seq, String topic, Priority priority) {
+    acknowledged(new MessageId(deviceId, epoch, seq), topic, priority);
+  }
+
   public int size() {
     return entries.size();
   }

@@ -14,6 +14,13 @@ import java.util.Objects;
  * server's records through its read-back API (see {@link ReadBack}) and compares them with an
  * {@link AckLedger}; the result is a {@link DeliveryReport}.
  *
+ * <pre>
+ * AckLedger acks = AckLedger.appendingTo(dir.resolve("acks.jsonl")); // producers: acks.acknowledged(...)
+ * DeliveryReport report = DeliveryChecker.builder(URI.create(server.url()), adminToken).build()
+ *     .check(AckLedger.read(dir.resolve("acks.jsonl")));
+ * assertThat(report.ok()).as(report.toString()).isTrue();
+ * </pre>
+ *
  * <p>Immutable and thread-safe; each {@link #check} makes its own HTTP client and closes it. It
  * only reads: the server and the ledger are left as they were. Memory grows with the number of
  * stored records (one map entry per id), fine for test and demo volumes.
