@@ -161,8 +161,19 @@ public final class SyncEngine implements AutoCloseable {
     wake();
     try {
       drainThread.join(Duration.ofSeconds(5));
+      // batches not yet sent are released at once (deliver() checks running); give those on
+      // the wire a moment to be answered before interrupting them
+      long deadline = System.nanoTime() + Math.min(config.requestTimeout().toNanos(), 5_000_000_000L);
+      lock.lock();
+      try {
+        while (order.inFlight() > 0 && System.nanoTime() < deadline) {
+          changed.await(10, TimeUnit.MILLISECONDS);
+        }
+      } finally {
+        lock.unlock();
+      }
       senders.shutdown();
-      if (!senders.awaitTermination(Math.min(config.requestTimeout().toMillis(), 5000), TimeUnit.MILLISECONDS)) {
+      if (!senders.awaitTermination(1, TimeUnit.SECONDS)) {
         senders.shutdownNow(); // interrupts requests: their records are released
         senders.awaitTermination(5, TimeUnit.SECONDS);
       }
@@ -282,9 +293,10 @@ public final class SyncEngine implements AutoCloseable {
     boolean answered = false;
     try {
       long age = System.nanoTime() - ticket.leasedAtNanos();
-      if (!predecessorsOk || age > config.leaseTimeout().minus(config.requestTimeout()).toNanos()) {
-        // an earlier batch of these lanes was not answered (or this lease is about to time
-        // out): send nothing, the records go back in order
+      if (!predecessorsOk || !running
+          || age > config.leaseTimeout().minus(config.requestTimeout()).toNanos()) {
+        // an earlier batch of these lanes was not answered (or the engine is closing, or this
+        // lease is about to time out): send nothing, the records go back in order
         release(lease.seqs());
         order.answered(ticket, false);
         answered = true;
