@@ -188,15 +188,19 @@ public final class SyncEngine implements AutoCloseable {
   }
 
   private void drainLoop() {
+    int failuresInARow = 0;
     while (running) {
       try {
         step();
+        failuresInARow = 0;
       } catch (InterruptedException e) {
         return;
       } catch (RuntimeException e) {
         // e.g. the outbox failed to lease: keep the engine alive, try again after a pause
         gate.noteError(ErrorKind.PROTOCOL, "outbox lease failed: " + e.getMessage(), clock.instant());
-        LOG.warn("sync step failed; retrying in {}", config.retryInitial(), e);
+        if (failuresInARow++ == 0) {
+          LOG.warn("sync step failed; retrying every {} until it works", config.retryInitial(), e);
+        }
         gate.hold(clock.millis() + config.retryInitial().toMillis());
       }
     }
