@@ -41,9 +41,17 @@ import java.util.SplittableRandom;
  * JSON, no compression, 100 records per request, one request at a time.
  *
  * <pre>
- * ./mvnw -B -q -pl outpost-bench -am package -DskipTests
- * java -cp ... dev.outpost.bench.DrainBenchmark [--records=1000000] [--baseline-records=100000]
+ * ./mvnw -B -q -pl outpost-bench -am package -DskipTests dependency:build-classpath \
+ *     -Dmdep.outputFile=/tmp/cp.txt -Dmdep.includeScope=runtime
+ * java --enable-native-access=ALL-UNNAMED \
+ *     -cp outpost-bench/target/outpost-bench-0.1.0-SNAPSHOT.jar:$(cat /tmp/cp.txt) \
+ *     dev.outpost.bench.DrainBenchmark [--records=1000000] [--baseline-records=100000] \
+ *     [--batch=5000] [--in-flight=4] [--no-verify]
  * </pre>
+ *
+ * Add {@code -Dorg.slf4j.simpleLogger.log.dev.outpost.edge.SyncEngine=debug} to see, per batch,
+ * the lease time, the wait for its lane predecessor, the send time and the outbox settle time.
+ * Not thread-safe; one run at a time (it starts its own server and outbox in a temp dir).
  */
 public final class DrainBenchmark {
 
