@@ -235,6 +235,21 @@ public record ValueType<T>(String allowed, Function<String, T> parser) {
     return bytes + "B";
   }
 
+  /** For people: 1536 → "1.5 KiB", 0 → "0 B". */
+  public static String formatBytesApprox(long bytes) {
+    if (bytes < 1024) {
+      return bytes + " B";
+    }
+    String[] units = {"KiB", "MiB", "GiB", "TiB"};
+    double v = bytes;
+    int i = -1;
+    while (v >= 1024 && i < units.length - 1) {
+      v /= 1024;
+      i++;
+    }
+    return String.format(Locale.ROOT, "%.1f %s", v, units[i]);
+  }
+
   /** 30 s → "30s", 2 ms → "2ms"; the largest whole unit. */
   public static String formatDuration(Duration d) {
     long ms = d.toMillis();
