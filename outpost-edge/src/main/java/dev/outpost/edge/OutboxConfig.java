@@ -1,6 +1,7 @@
 package dev.outpost.edge;
 
 import dev.outpost.core.Priority;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
@@ -21,6 +22,7 @@ public final class OutboxConfig {
   private final Duration groupCommitMaxWait;
   private final int groupCommitMaxRecords;
   private final Duration housekeepingInterval;
+  private final Clock clock;
 
   private OutboxConfig(Builder b) {
     this.budgetBytes = b.budgetBytes;
@@ -33,6 +35,7 @@ public final class OutboxConfig {
     this.groupCommitMaxWait = b.groupCommitMaxWait;
     this.groupCommitMaxRecords = b.groupCommitMaxRecords;
     this.housekeepingInterval = b.housekeepingInterval;
+    this.clock = b.clock;
   }
 
   public static OutboxConfig defaults() {
@@ -55,6 +58,7 @@ public final class OutboxConfig {
     b.groupCommitMaxWait = groupCommitMaxWait;
     b.groupCommitMaxRecords = groupCommitMaxRecords;
     b.housekeepingInterval = housekeepingInterval;
+    b.clock = clock;
     return b;
   }
 
@@ -108,6 +112,11 @@ public final class OutboxConfig {
     return housekeepingInterval;
   }
 
+  /** Wall clock for append times, TTL, lease timeouts and retention. Default the system UTC clock. */
+  public Clock clock() {
+    return clock;
+  }
+
   @Override
   public String toString() {
     return "OutboxConfig{budgetBytes=" + budgetBytes + ", highWatermark=" + highWatermark
@@ -129,6 +138,7 @@ public final class OutboxConfig {
     private Duration groupCommitMaxWait = Duration.ofMillis(2);
     private int groupCommitMaxRecords = 8192;
     private Duration housekeepingInterval = Duration.ofSeconds(5);
+    private Clock clock = Clock.systemUTC();
 
     private Builder() {}
 
@@ -208,6 +218,12 @@ public final class OutboxConfig {
         throw new IllegalArgumentException("housekeepingInterval < 10 ms: " + interval);
       }
       this.housekeepingInterval = interval;
+      return this;
+    }
+
+    /** The clock the store reads (tests pass a controllable one). */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
       return this;
     }
 

@@ -21,6 +21,7 @@ import java.util.Map;
  * @param epoch the store's identity
  * @param lastSeq the highest seq ever assigned
  * @param corruptStoresMovedAside how many times a corrupt store was found and moved aside
+ * @param purged dead letters deleted for good by {@link Outbox#purgeDeadLetters}, ever
  */
 public record OutboxStats(
     Map<Priority, Long> pendingCount,
@@ -36,7 +37,8 @@ public record OutboxStats(
     long oldestPendingAgeMillis,
     long epoch,
     long lastSeq,
-    long corruptStoresMovedAside) {
+    long corruptStoresMovedAside,
+    long purged) {
 
   public OutboxStats {
     pendingCount = Map.copyOf(pendingCount);

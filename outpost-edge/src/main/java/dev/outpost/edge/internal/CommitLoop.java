@@ -1,0 +1,416 @@
+package dev.outpost.edge.internal;
+
+import dev.outpost.edge.OutboxConfig;
+import dev.outpost.edge.OutboxFullException;
+import dev.outpost.edge.OutboxStorageException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single writer: one thread owns the write connection and drains a queue of operations.
+ * It takes everything queued (up to {@code groupCommitMaxRecords}), waits up to
+ * {@code groupCommitMaxWait} for more only when the previous commit carried more than it has
+ * now (so a lone producer never waits), writes appends and other work in one transaction,
+ * commits (WAL + synchronous=FULL: one fsync), then adds the transaction's count changes to the
+ * live tally and completes the futures. Seqs are assigned here from an in-memory counter.
+ *
+ * <p>Crash behaviour: a future completes only after its commit returned, so every completed
+ * append survives a crash. If a commit fails, the transaction is rolled back, every operation in
+ * it fails with {@link OutboxStorageException}, the counts stay as they were, and the seqs it
+ * took are skipped (never handed out again by this process; they were never acknowledged).
+ *
+ * <p>Thread-safe: {@link #submit} from any thread; everything else runs on the writer thread.
+ */
+final class CommitLoop implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(CommitLoop.class);
+
+  /** A seam at the JDBC edge for fault tests: runs just before COMMIT, may throw. */
+  @FunctionalInterface
+  interface CommitFault {
+    CommitFault NONE = records -> {};
+
+    void beforeCommit(int records) throws SQLException;
+  }
+
+  abstract static sealed class Op permits AppendOp, WorkOp, SoloOp {
+    int records() {
+      return 1;
+    }
+
+    abstract void fail(RuntimeException e);
+  }
+
+  /** Records appended together (all or nothing); their seqs are consecutive from the first. */
+  static final class AppendOp extends Op {
+    final String[] topics;
+    final int[] ranks;
+    final byte[][] headers;
+    final byte[][] payloads;
+    final long[] ttlMillis;
+    final long bytes;
+    final int topRank;
+    final CompletableFuture<Long> future = new CompletableFuture<>();
+    long firstSeq;
+    RuntimeException refused;
+
+    AppendOp(String[] topics, int[] ranks, byte[][] headers, byte[][] payloads, long[] ttlMillis) {
+      this.topics = topics;
+      this.ranks = ranks;
+      this.headers = headers;
+      this.payloads = payloads;
+      this.ttlMillis = ttlMillis;
+      long b = 0;
+      int top = 3;
+      for (int i = 0; i < topics.length; i++) {
+        b += Budget.estimate(topics[i], headers[i], payloads[i]);
+        top = Math.min(top, ranks[i]);
+      }
+      this.bytes = b;
+      this.topRank = top;
+    }
+
+    @Override
+    int records() {
+      return topics.length;
+    }
+
+    @Override
+    void fail(RuntimeException e) {
+      future.completeExceptionally(e);
+    }
+  }
+
+  /** Work that joins the group transaction. */
+  static final class WorkOp<T> extends Op {
+    final Txn.Work<T> work;
+    final CompletableFuture<T> future = new CompletableFuture<>();
+    T result;
+
+    WorkOp(Txn.Work<T> work) {
+      this.work = work;
+    }
+
+    @Override
+    void fail(RuntimeException e) {
+      future.completeExceptionally(e);
+    }
+  }
+
+  /** Work that runs alone on the writer thread, outside any group transaction. */
+  static final class SoloOp extends Op {
+    final Runnable work;
+    final CompletableFuture<Void> future = new CompletableFuture<>();
+
+    SoloOp(Runnable work) {
+      this.work = work;
+    }
+
+    @Override
+    void fail(RuntimeException e) {
+      future.completeExceptionally(e);
+    }
+  }
+
+  private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
+  private final Connection connection;
+  private final OutboxConfig config;
+  private final Budget budget;
+  private final Tally live;
+  private final String store;
+  private final CommitFault fault;
+  private final Map<String, PreparedStatement> statements = new HashMap<>();
+  private final PreparedStatement insert;
+  private final long maxWaitNanos;
+  private long nextSeq;
+  private volatile long lastSeq;
+  private volatile boolean stopping;
+
+  CommitLoop(Connection connection, OutboxConfig config, Budget budget, Tally live, long lastSeq,
+      String store, CommitFault fault) throws SQLException {
+    this.connection = connection;
+    this.config = config;
+    this.budget = budget;
+    this.live = live;
+    this.store = store;
+    this.fault = fault;
+    this.insert = connection.prepareStatement(Schema.INSERT);
+    this.maxWaitNanos = config.groupCommitMaxWait().toNanos();
+    this.lastSeq = lastSeq;
+    this.nextSeq = lastSeq + 1;
+  }
+
+  /** The highest seq committed so far (or known at open). */
+  long lastSeq() {
+    return lastSeq;
+  }
+
+  void submit(Op op) {
+    queue.add(op);
+  }
+
+  /** Operations still queued after the writer stopped; the caller fails them. */
+  List<Op> leftovers() {
+    List<Op> left = new ArrayList<>();
+    queue.drainTo(left);
+    return left;
+  }
+
+  boolean withdraw(Op op) {
+    return queue.remove(op);
+  }
+
+  /** Asks the writer to finish what is queued and stop. */
+  void stop() {
+    queue.add(new SoloOp(() -> stopping = true));
+  }
+
+  @Override
+  public void run() {
+    List<Op> batch = new ArrayList<>();
+    int lastRecords = 1;
+    int max = config.groupCommitMaxRecords();
+    while (!stopping || !queue.isEmpty()) {
+      try {
+        Op first = queue.poll(100, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
+        queue.drainTo(batch, max - 1);
+        int records = countRecords(batch);
+        if (records < lastRecords && maxWaitNanos > 0 && !stopping) {
+          long deadline = System.nanoTime() + maxWaitNanos;
+          int want = Math.min(lastRecords, max);
+          while (records < want && batch.size() < max) {
+            Op more = queue.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            if (more == null) {
+              break;
+            }
+            batch.add(more);
+            records += more.records();
+            queue.drainTo(batch, max - batch.size());
+            records = countRecords(batch);
+          }
+        }
+        lastRecords = Math.max(1, records);
+        runBatch(batch);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        log.warn("Outbox {} writer interrupted; finishing what is queued", store);
+        Thread.interrupted();
+      } catch (RuntimeException | Error e) {
+        log.error("Outbox {} writer: unexpected failure", store, e);
+        for (Op op : batch) {
+          op.fail(new OutboxStorageException("outbox " + store + " writer failed: " + e, e));
+        }
+      } finally {
+        batch.clear();
+      }
+    }
+  }
+
+  private static int countRecords(List<Op> batch) {
+    int n = 0;
+    for (Op op : batch) {
+      n += op.records();
+    }
+    return n;
+  }
+
+  /** Splits the batch at solo work: runs of appends/work share one transaction. */
+  private void runBatch(List<Op> batch) {
+    int start = 0;
+    for (int i = 0; i < batch.size(); i++) {
+      if (batch.get(i) instanceof SoloOp solo) {
+        if (i > start) {
+          commitGroup(batch.subList(start, i));
+        }
+        runSolo(solo);
+        start = i + 1;
+      }
+    }
+    if (start < batch.size()) {
+      commitGroup(batch.subList(start, batch.size()));
+    }
+  }
+
+  private void runSolo(SoloOp solo) {
+    try {
+      solo.work.run();
+      solo.future.complete(null);
+    } catch (RuntimeException e) {
+      solo.future.completeExceptionally(e);
+    }
+  }
+
+  private void commitGroup(List<Op> group) {
+    Txn txn = new Txn(connection, config.clock().millis(), statements);
+    long seqBefore = nextSeq;
+    try {
+      begin();
+      int inserted = 0;
+      for (Op op : group) {
+        if (op instanceof AppendOp a) {
+          inserted += insert(txn, a, inserted);
+        } else if (op instanceof WorkOp<?> w) {
+          inserted = flush(inserted);
+          runWork(txn, w);
+        }
+      }
+      flush(inserted);
+      finishTxn(txn, nextSeq - seqBefore);
+    } catch (SQLException | RuntimeException e) {
+      rollback(e);
+      OutboxStorageException failure = new OutboxStorageException(
+          "outbox " + store + ": commit failed, nothing of it was acknowledged: " + e.getMessage(), e);
+      for (Op op : group) {
+        if (!(op instanceof AppendOp a && a.refused != null)) {
+          op.fail(failure);
+        }
+      }
+      remeasure();
+      return;
+    }
+    lastSeq = nextSeq - 1;
+    for (Op op : group) {
+      complete(op);
+    }
+  }
+
+  private int insert(Txn txn, AppendOp a, int inserted) throws SQLException {
+    OutboxFullException full = budget.admit(txn, a.topRank, a.bytes, live);
+    if (full != null) {
+      a.refused = full;
+      return 0;
+    }
+    a.firstSeq = nextSeq;
+    for (int i = 0; i < a.topics.length; i++) {
+      insert.setLong(1, nextSeq++);
+      insert.setString(2, a.topics[i]);
+      insert.setInt(3, a.ranks[i]);
+      insert.setLong(4, txn.now);
+      if (a.ttlMillis[i] > 0) {
+        insert.setLong(5, txn.now + a.ttlMillis[i]);
+      } else {
+        insert.setNull(5, java.sql.Types.INTEGER);
+      }
+      insert.setBytes(6, a.headers[i]);
+      insert.setBytes(7, a.payloads[i]);
+      insert.addBatch();
+      txn.delta.pending(a.ranks[i], 1, a.payloads[i].length);
+    }
+    return a.topics.length;
+  }
+
+  private int flush(int inserted) throws SQLException {
+    if (inserted > 0) {
+      insert.executeBatch();
+    }
+    return 0;
+  }
+
+  private static <T> void runWork(Txn txn, WorkOp<T> w) throws SQLException {
+    w.result = w.work.run(txn);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void complete(Op op) {
+    if (op instanceof AppendOp a) {
+      if (a.refused != null) {
+        a.future.completeExceptionally(a.refused);
+      } else {
+        a.future.complete(a.firstSeq);
+      }
+    } else if (op instanceof WorkOp<?> w) {
+      ((CompletableFuture<Object>) w.future).complete(w.result);
+    }
+  }
+
+  /** Runs {@code work} in its own transaction on the writer thread (housekeeping, open). */
+  <T> T inTransaction(Txn.Work<T> work) throws SQLException {
+    Txn txn = new Txn(connection, config.clock().millis(), statements);
+    try {
+      begin();
+      T result = work.run(txn);
+      finishTxn(txn, 0);
+      return result;
+    } catch (SQLException | RuntimeException e) {
+      rollback(e);
+      remeasure();
+      throw e;
+    }
+  }
+
+  private void finishTxn(Txn txn, long records) throws SQLException {
+    if (txn.deletedRows) {
+      PreparedStatement hw = txn.prepare("UPDATE meta SET value = max(value, ?) WHERE key = 'last_seq'");
+      hw.setLong(1, nextSeq - 1);
+      hw.executeUpdate();
+    }
+    if (txn.delta.changesCumulative()) {
+      PreparedStatement c = txn.prepare("UPDATE meta SET value = value + ? WHERE key = ?");
+      addCounter(c, "evicted", txn.delta.evicted);
+      addCounter(c, "expired", txn.delta.expired);
+      addCounter(c, "dead_lettered", txn.delta.deadLettered);
+      addCounter(c, "purged", txn.delta.purged);
+    }
+    budget.measure(txn);
+    fault.beforeCommit((int) records);
+    exec("COMMIT");
+    synchronized (live) {
+      live.add(txn.delta);
+    }
+  }
+
+  private static void addCounter(PreparedStatement c, String key, long add) throws SQLException {
+    if (add != 0) {
+      c.setLong(1, add);
+      c.setString(2, key);
+      c.executeUpdate();
+    }
+  }
+
+  private void begin() throws SQLException {
+    exec("BEGIN IMMEDIATE");
+  }
+
+  private void exec(String sql) throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  private void rollback(Exception cause) {
+    try {
+      insert.clearParameters();
+      insert.clearBatch();
+    } catch (SQLException e) {
+      cause.addSuppressed(e);
+    }
+    try {
+      exec("ROLLBACK");
+    } catch (SQLException e) {
+      cause.addSuppressed(e);
+    }
+    log.error("Outbox {}: transaction rolled back: {}", store, cause.toString());
+  }
+
+  private void remeasure() {
+    try {
+      budget.measure(new Txn(connection, config.clock().millis(), statements));
+    } catch (SQLException e) {
+      log.warn("Outbox {}: cannot re-measure size after a failed commit: {}", store, e.toString());
+    }
+  }
+}

@@ -1,0 +1,129 @@
+package dev.outpost.edge.internal;
+
+import dev.outpost.edge.OutboxConfig;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Housekeeping, run on the writer thread between group commits: leases past their deadline back
+ * to pending, expired records (TTL) deleted and counted, acked records past their retention
+ * deleted, LOW evicted when over the high watermark, then free pages returned to the file system
+ * ({@code PRAGMA incremental_vacuum}) and the WAL checkpointed and truncated. Deletes go in
+ * chunks of {@value #CHUNK} rows, each its own transaction, at most {@value #MAX_CHUNKS} chunks
+ * per run, so memory and the pause seen by appends stay bounded; {@link #run} returns true when
+ * work is left for another run.
+ *
+ * <p>Confined to the writer thread. A crash mid-run loses nothing: each chunk commits alone.
+ */
+final class Housekeeper {
+  private static final Logger log = LoggerFactory.getLogger(Housekeeper.class);
+  static final int CHUNK = 5000;
+  static final int MAX_CHUNKS = 20;
+  private static final long VACUUM_FREE_PAGES = 256;
+  private static final String EXPIRE = "DELETE FROM records WHERE seq IN (SELECT seq FROM records"
+      + " WHERE expires_at <= ? AND state = 0 LIMIT " + CHUNK + ") RETURNING priority, length(payload)";
+  private static final String FORGET = "DELETE FROM records WHERE seq IN (SELECT seq FROM records"
+      + " WHERE state = 2 AND lease_until <= ? LIMIT " + CHUNK + ")";
+
+  private final CommitLoop loop;
+  private final Deliveries deliveries;
+  private final Budget budget;
+  private final Tally live;
+  private final OutboxConfig config;
+  private final Connection connection;
+  private final String store;
+
+  Housekeeper(CommitLoop loop, Deliveries deliveries, Budget budget, Tally live, OutboxConfig config,
+      Connection connection, String store) {
+    this.loop = loop;
+    this.deliveries = deliveries;
+    this.budget = budget;
+    this.live = live;
+    this.config = config;
+    this.connection = connection;
+    this.store = store;
+  }
+
+  /** One bounded run; true when rows are left for the next run. */
+  boolean run() throws SQLException {
+    loop.inTransaction(deliveries::requeueTimedOut);
+    long expired = 0;
+    int chunks = 0;
+    int n;
+    do {
+      n = loop.inTransaction(this::expireChunk);
+      expired += n;
+    } while (n == CHUNK && ++chunks < MAX_CHUNKS);
+    if (expired > 0) {
+      log.warn("Outbox {}: {} records expired (TTL passed before delivery) and were removed", store, expired);
+    }
+    if (config.ackedRetention().isPositive()) {
+      long cutoff = config.clock().millis() - config.ackedRetention().toMillis();
+      do {
+        n = loop.inTransaction(txn -> forgetChunk(txn, cutoff));
+      } while (n == CHUNK && ++chunks < MAX_CHUNKS);
+    }
+    loop.inTransaction(txn -> {
+      Tally now = new Tally();
+      synchronized (live) {
+        now.add(live);
+      }
+      budget.evictIfOverHighWatermark(txn, now);
+      return null;
+    });
+    reclaimSpace();
+    return chunks >= MAX_CHUNKS;
+  }
+
+  private int expireChunk(Txn txn) throws SQLException {
+    PreparedStatement p = txn.prepare(EXPIRE);
+    p.setLong(1, txn.now);
+    int n = 0;
+    try (ResultSet rs = p.executeQuery()) {
+      while (rs.next()) {
+        txn.delta.pending(rs.getInt(1), -1, -rs.getLong(2));
+        n++;
+      }
+    }
+    txn.delta.expired += n;
+    txn.deletedRows |= n > 0;
+    return n;
+  }
+
+  private int forgetChunk(Txn txn, long cutoff) throws SQLException {
+    PreparedStatement p = txn.prepare(FORGET);
+    p.setLong(1, cutoff);
+    int n = p.executeUpdate();
+    txn.delta.retained -= n;
+    txn.deletedRows |= n > 0;
+    return n;
+  }
+
+  /** Gives free pages back to the file system and truncates the WAL. */
+  void reclaimSpace() throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      long free;
+      try (ResultSet rs = s.executeQuery("PRAGMA freelist_count")) {
+        free = rs.next() ? rs.getLong(1) : 0;
+      }
+      if (free >= VACUUM_FREE_PAGES) {
+        try (ResultSet rs = s.executeQuery("PRAGMA incremental_vacuum")) {
+          while (rs.next()) {
+            // each row is one page moved; stepping to the end runs the whole vacuum
+          }
+        }
+        log.debug("Outbox {}: returned {} free pages to the file system", store, free);
+      }
+      try (ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+        if (rs.next() && rs.getInt(1) != 0) {
+          log.debug("Outbox {}: WAL checkpoint was busy; it will be retried", store);
+        }
+      }
+    }
+  }
+}

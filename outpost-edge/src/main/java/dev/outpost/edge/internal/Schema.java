@@ -1,0 +1,58 @@
+package dev.outpost.edge.internal;
+
+/**
+ * The on-disk format of an outbox store: one SQLite file {@code outbox.db} (plus its
+ * {@code -wal}/{@code -shm} while open) in the store directory.
+ *
+ * <pre>
+ * table records       one row per record not yet delivered (or acked and retained)
+ *   seq        INTEGER PRIMARY KEY  the record's seq (rowid), strictly increasing per store
+ *   topic      TEXT     not empty
+ *   priority   INTEGER  rank: 0 CRITICAL, 1 HIGH, 2 NORMAL, 3 LOW
+ *   ts         INTEGER  append time, epoch millis
+ *   expires_at INTEGER  epoch millis after which housekeeping removes it; NULL never
+ *   headers    BLOB     NULL when empty, else {@link HeaderCodec} encoding
+ *   payload    BLOB     the producer's bytes
+ *   state      INTEGER  0 pending, 1 leased (in flight), 2 acked (kept for retention)
+ *   lease_until INTEGER epoch millis the lease ends (state 1), acked time (state 2), else 0
+ *   attempts   INTEGER  how many times it was leased
+ *   index records_drain  (state, priority, seq)                 lease order, counts at open
+ *   index records_expiry (expires_at) WHERE expires_at NOT NULL  housekeeping
+ * table dead_letters  records the server refused for good
+ *   seq PK, topic, priority, ts, headers, payload as above; reason TEXT; attempts; dead_at
+ * table meta (key TEXT PRIMARY KEY, value INTEGER)
+ *   format 1 | epoch (random, set at creation) | created_at | last_seq (seq high-water mark,
+ *   raised in every transaction that deletes records) | clean (1 after a clean close) |
+ *   evicted | expired | dead_lettered | purged  (cumulative counters)
+ * </pre>
+ *
+ * Pragmas: page_size 4096 and auto_vacuum INCREMENTAL (set before the first table),
+ * journal_mode WAL, synchronous FULL (the WAL is fsync'd at every commit).
+ */
+final class Schema {
+  static final int FORMAT = 1;
+  static final String DB_FILE = "outbox.db";
+
+  static final int PENDING = 0;
+  static final int LEASED = 1;
+  static final int ACKED = 2;
+
+  static final String[] CREATE = {
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS records (seq INTEGER PRIMARY KEY, topic TEXT NOT NULL,"
+        + " priority INTEGER NOT NULL, ts INTEGER NOT NULL, expires_at INTEGER, headers BLOB,"
+        + " payload BLOB NOT NULL, state INTEGER NOT NULL DEFAULT 0,"
+        + " lease_until INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0)",
+    "CREATE INDEX IF NOT EXISTS records_drain ON records (state, priority, seq)",
+    "CREATE INDEX IF NOT EXISTS records_expiry ON records (expires_at) WHERE expires_at IS NOT NULL",
+    "CREATE TABLE IF NOT EXISTS dead_letters (seq INTEGER PRIMARY KEY, topic TEXT NOT NULL,"
+        + " priority INTEGER NOT NULL, ts INTEGER NOT NULL, headers BLOB, payload BLOB NOT NULL,"
+        + " reason TEXT NOT NULL, attempts INTEGER NOT NULL, dead_at INTEGER NOT NULL)",
+  };
+
+  static final String INSERT =
+      "INSERT INTO records (seq, topic, priority, ts, expires_at, headers, payload)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?)";
+
+  private Schema() {}
+}

@@ -1,0 +1,396 @@
+package dev.outpost.edge.internal;
+
+import dev.outpost.core.Priority;
+import dev.outpost.edge.DeadLetter;
+import dev.outpost.edge.Lease;
+import dev.outpost.edge.LeaseRequest;
+import dev.outpost.edge.NewRecord;
+import dev.outpost.edge.Outbox;
+import dev.outpost.edge.OutboxConfig;
+import dev.outpost.edge.OutboxStats;
+import dev.outpost.edge.OutboxStorageException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The SQLite outbox (format in {@link Schema}, writer in {@link CommitLoop}).
+ *
+ * <p><b>Thread-safety:</b> all methods may be called from any thread. Every write goes through
+ * the single writer thread; {@link #stats()} reads in-memory counts plus four index lookups on a
+ * separate read connection; {@link #deadLetters} pages through the read connection.
+ *
+ * <p><b>Durability:</b> an append returns (its future completes) after its group commit, in WAL
+ * mode with {@code synchronous=FULL}, returned: the WAL was fsync'd. Acks, rejects and releases
+ * are committed the same way before their calls return.
+ *
+ * <p><b>Crash and restart:</b> on open, a store not closed cleanly is integrity-checked (a
+ * corrupt one is moved aside, see {@link StoreFile}); every leased record becomes pending again
+ * (one UPDATE); counts are recomputed once with an indexed aggregate; the next seq is one past
+ * the highest of the rows and the persisted high-water mark, so no seq is reused.
+ */
+public final class SqliteOutbox implements Outbox {
+  private static final Logger log = LoggerFactory.getLogger(SqliteOutbox.class);
+  private static final int MAX_TOPIC_CHARS = 1024;
+
+  private final Path dir;
+  private final String store;
+  private final OutboxConfig config;
+  private final long epoch;
+  private final int corruptMovedAside;
+  private final Tally live;
+  private final Budget budget;
+  private final CommitLoop loop;
+  private final Deliveries deliveries;
+  private final Housekeeper housekeeper;
+  private final Connection write;
+  private final Connection read;
+  private final Thread writer;
+  private final ScheduledExecutorService timer;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicBoolean housekeepingQueued = new AtomicBoolean();
+  private volatile boolean writerDone;
+
+  private SqliteOutbox(Path dir, OutboxConfig config, StoreFile.Opened opened, CommitLoop.CommitFault fault)
+      throws SQLException {
+    this.dir = dir;
+    this.store = StoreFile.dbPath(dir).toString();
+    this.config = config;
+    this.write = opened.connection();
+    this.epoch = opened.meta("epoch");
+    this.corruptMovedAside = opened.corruptMovedAside();
+    this.live = new Tally();
+    live.evicted = opened.meta("evicted");
+    live.expired = opened.meta("expired");
+    live.deadLettered = opened.meta("dead_lettered");
+    live.purged = opened.meta("purged");
+    this.budget = new Budget(config, store);
+    long lastSeq = recover(opened.meta("last_seq"));
+    this.loop = new CommitLoop(write, config, budget, live, lastSeq, store, fault);
+    this.deliveries = new Deliveries(epoch, config.ackedRetention().isPositive(), store);
+    this.housekeeper = new Housekeeper(loop, deliveries, budget, live, config, write, store);
+    loop.inTransaction(txn -> {
+      budget.measure(txn);
+      return null;
+    });
+    this.read = StoreFile.connect(StoreFile.dbPath(dir));
+    try (Statement s = read.createStatement()) {
+      s.execute("PRAGMA query_only = 1");
+    }
+    this.writer = new Thread(loop, "outbox-writer-" + dir.getFileName());
+    writer.setDaemon(true);
+    writer.start();
+    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "outbox-housekeeping-" + dir.getFileName());
+      t.setDaemon(true);
+      return t;
+    });
+    long every = config.housekeepingInterval().toMillis();
+    timer.scheduleWithFixedDelay(this::scheduleHousekeeping, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  public static Outbox open(Path dir, OutboxConfig config) {
+    return open(dir, config, CommitLoop.CommitFault.NONE);
+  }
+
+  static SqliteOutbox open(Path dir, OutboxConfig config, CommitLoop.CommitFault fault) {
+    Objects.requireNonNull(dir, "dir");
+    Objects.requireNonNull(config, "config");
+    StoreFile.Opened opened = StoreFile.open(dir, config.clock());
+    try {
+      SqliteOutbox outbox = new SqliteOutbox(dir, config, opened, fault);
+      log.info("Outbox {} open: epoch {}, last seq {}, {}", outbox.store,
+          Long.toUnsignedString(outbox.epoch, 16), outbox.loop.lastSeq(), outbox.live.describePending());
+      return outbox;
+    } catch (SQLException e) {
+      StoreFile.closeQuietly(opened.connection());
+      throw new OutboxStorageException("cannot open outbox " + StoreFile.dbPath(dir) + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Leased rows back to pending, counts recomputed once; returns the highest seq ever used. */
+  private long recover(long savedLastSeq) throws SQLException {
+    long lastSeq = savedLastSeq;
+    try (Statement s = write.createStatement()) {
+      s.execute("BEGIN IMMEDIATE");
+      int released = s.executeUpdate("UPDATE records SET state = 0, lease_until = 0 WHERE state = 1");
+      s.execute("COMMIT");
+      if (released > 0) {
+        log.info("Outbox {}: {} records leased before the restart are pending again", store, released);
+      }
+      try (ResultSet rs = s.executeQuery(
+          "SELECT state, priority, count(*), sum(length(payload)) FROM records GROUP BY state, priority")) {
+        while (rs.next()) {
+          if (rs.getInt(1) == Schema.PENDING) {
+            live.pending(rs.getInt(2), rs.getLong(3), rs.getLong(4));
+          } else {
+            live.retained += rs.getLong(3);
+          }
+        }
+      }
+      try (ResultSet rs = s.executeQuery("SELECT count(*), coalesce(max(seq), 0) FROM dead_letters")) {
+        rs.next();
+        live.deadLetters = rs.getLong(1);
+        lastSeq = Math.max(lastSeq, rs.getLong(2));
+      }
+      try (ResultSet rs = s.executeQuery("SELECT coalesce(max(seq), 0) FROM records")) {
+        rs.next();
+        lastSeq = Math.max(lastSeq, rs.getLong(1));
+      }
+    }
+    return lastSeq;
+  }
+
+  @Override
+  public long epoch() {
+    return epoch;
+  }
+
+  @Override
+  public long append(String topic, byte[] payload, Priority priority, Map<String, String> headers) {
+    CommitLoop.AppendOp op = appendOp(List.of(new NewRecord(topic, payload, priority, headers, null)));
+    return await(submit(op, op.future));
+  }
+
+  @Override
+  public CompletableFuture<Long> appendAsync(String topic, byte[] payload, Priority priority,
+      Map<String, String> headers) {
+    CommitLoop.AppendOp op;
+    try {
+      op = appendOp(List.of(new NewRecord(topic, payload, priority, headers, null)));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return submit(op, op.future);
+  }
+
+  @Override
+  public List<Long> appendAll(List<NewRecord> records) {
+    Objects.requireNonNull(records, "records");
+    if (records.isEmpty()) {
+      ensureOpen();
+      return List.of();
+    }
+    CommitLoop.AppendOp op = appendOp(records);
+    long first = await(submit(op, op.future));
+    return java.util.stream.LongStream.range(first, first + records.size()).boxed().toList();
+  }
+
+  private CommitLoop.AppendOp appendOp(List<NewRecord> records) {
+    ensureOpen();
+    int n = records.size();
+    String[] topics = new String[n];
+    int[] ranks = new int[n];
+    byte[][] headers = new byte[n][];
+    byte[][] payloads = new byte[n][];
+    long[] ttl = new long[n];
+    for (int i = 0; i < n; i++) {
+      NewRecord r = Objects.requireNonNull(records.get(i), "record " + i + " is null");
+      String where = n == 1 ? "" : " (record " + i + " of the batch)";
+      topics[i] = RecordRules.topic(r.topic(), MAX_TOPIC_CHARS, where);
+      payloads[i] = RecordRules.payload(r.payload(), config.maxPayloadBytes(), where);
+      ranks[i] = RecordRules.priority(r.priority(), where).rank();
+      headers[i] = RecordRules.headers(r.headers(), where);
+      ttl[i] = RecordRules.ttlMillis(r.ttl() != null ? r.ttl() : config.ttl(r.priority()), where);
+    }
+    return new CommitLoop.AppendOp(topics, ranks, headers, payloads, ttl);
+  }
+
+  @Override
+  public Lease lease(LeaseRequest request) {
+    Objects.requireNonNull(request, "request");
+    return work(txn -> deliveries.lease(txn, request));
+  }
+
+  @Override
+  public void ack(Collection<Long> seqs) {
+    Objects.requireNonNull(seqs, "seqs");
+    work(txn -> deliveries.ack(txn, List.copyOf(seqs)));
+  }
+
+  @Override
+  public void reject(Map<Long, String> reasonsBySeq) {
+    Objects.requireNonNull(reasonsBySeq, "reasonsBySeq");
+    Map<Long, String> reasons = Map.copyOf(reasonsBySeq);
+    work(txn -> deliveries.reject(txn, reasons));
+  }
+
+  @Override
+  public void release(Collection<Long> seqs) {
+    Objects.requireNonNull(seqs, "seqs");
+    work(txn -> deliveries.release(txn, List.copyOf(seqs)));
+  }
+
+  @Override
+  public List<DeadLetter> deadLetters(long afterSeq, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit < 1: " + limit);
+    }
+    ensureOpen();
+    synchronized (read) {
+      try {
+        return DeadLetterRows.list(read, afterSeq, limit);
+      } catch (SQLException e) {
+        throw new OutboxStorageException("outbox " + store + ": cannot list dead letters: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  @Override
+  public int retryDeadLetters(Collection<Long> seqs) {
+    List<Long> copy = List.copyOf(Objects.requireNonNull(seqs, "seqs"));
+    return work(txn -> DeadLetterRows.retry(txn, copy));
+  }
+
+  @Override
+  public int purgeDeadLetters(Collection<Long> seqs) {
+    List<Long> copy = List.copyOf(Objects.requireNonNull(seqs, "seqs"));
+    return work(txn -> DeadLetterRows.purge(txn, copy));
+  }
+
+  @Override
+  public OutboxStats stats() {
+    ensureOpen();
+    Tally t = new Tally();
+    synchronized (live) {
+      t.add(live);
+    }
+    return new OutboxStats(t.countMap(), t.bytesMap(), t.inFlight, t.deadLetters, t.evicted, t.expired,
+        t.deadLettered, budget.used(), config.budgetBytes(), budget.warningLevel(), oldestPendingAge(t),
+        epoch, loop.lastSeq(), corruptMovedAside, t.purged);
+  }
+
+  private long oldestPendingAge(Tally t) {
+    long oldest = Long.MAX_VALUE;
+    synchronized (read) {
+      try (PreparedStatement p = read.prepareStatement(
+          "SELECT ts FROM records WHERE state = 0 AND priority = ? ORDER BY seq LIMIT 1")) {
+        for (int rank = 0; rank < 4; rank++) {
+          if (t.pendingCount[rank] == 0) {
+            continue;
+          }
+          p.setInt(1, rank);
+          try (ResultSet rs = p.executeQuery()) {
+            if (rs.next()) {
+              oldest = Math.min(oldest, rs.getLong(1));
+            }
+          }
+        }
+      } catch (SQLException e) {
+        throw new OutboxStorageException("outbox " + store + ": cannot read stats: " + e.getMessage(), e);
+      }
+    }
+    return oldest == Long.MAX_VALUE ? 0 : Math.max(0, config.clock().millis() - oldest);
+  }
+
+  @Override
+  public void housekeep() {
+    ensureOpen();
+    await(submitHousekeeping());
+  }
+
+  private void scheduleHousekeeping() {
+    if (!closed.get() && housekeepingQueued.compareAndSet(false, true)) {
+      submitHousekeeping();
+    }
+  }
+
+  private CompletableFuture<Void> submitHousekeeping() {
+    CommitLoop.SoloOp op = new CommitLoop.SoloOp(() -> {
+      housekeepingQueued.set(false);
+      try {
+        if (housekeeper.run()) {
+          scheduleHousekeeping();
+        }
+      } catch (SQLException e) {
+        throw new OutboxStorageException("outbox " + store + ": housekeeping failed: " + e.getMessage(), e);
+      }
+    });
+    return submit(op, op.future);
+  }
+
+  private <T> T work(Txn.Work<T> work) {
+    ensureOpen();
+    CommitLoop.WorkOp<T> op = new CommitLoop.WorkOp<>(work);
+    return await(submit(op, op.future));
+  }
+
+  private <T> CompletableFuture<T> submit(CommitLoop.Op op, CompletableFuture<T> future) {
+    loop.submit(op);
+    if (writerDone && loop.withdraw(op)) {
+      op.fail(closedException());
+    }
+    return future;
+  }
+
+  private static <T> T await(CompletableFuture<T> future) {
+    try {
+      return future.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new OutboxStorageException("outbox operation failed: " + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the outbox to commit; the"
+          + " operation may or may not have been committed", e);
+    }
+  }
+
+  private void ensureOpen() {
+    if (closed.get()) {
+      throw closedException();
+    }
+  }
+
+  private IllegalStateException closedException() {
+    return new IllegalStateException("outbox closed: " + store);
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    timer.shutdownNow();
+    loop.stop();
+    try {
+      writer.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    writerDone = true;
+    for (CommitLoop.Op op : loop.leftovers()) {
+      op.fail(closedException());
+    }
+    try {
+      try (Statement s = write.createStatement()) {
+        s.executeUpdate("UPDATE meta SET value = 1 WHERE key = 'clean'");
+      }
+      housekeeper.reclaimSpace();
+    } catch (SQLException e) {
+      log.warn("Outbox {}: clean close could not be recorded ({}); the next open will run an integrity check",
+          store, e.toString());
+    } finally {
+      StoreFile.closeQuietly(read);
+      StoreFile.closeQuietly(write);
+    }
+    log.info("Outbox {} closed at seq {}", store, loop.lastSeq());
+  }
+}

@@ -1,0 +1,217 @@
+package dev.outpost.edge.internal;
+
+import dev.outpost.edge.OutboxStorageException;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens the SQLite file of a store: creates it (schema and a random epoch in one transaction),
+ * or reopens it; after an unclean stop runs {@code PRAGMA quick_check}. A file SQLite reports as
+ * corrupt (or not a database) is moved aside as {@code outbox-corrupt-<time>.db} (never
+ * deleted) with an error log line, and a fresh store with a new epoch is created in its place.
+ * Any other error (permissions, full disk) fails the open and touches nothing.
+ *
+ * <p>Not thread-safe: used once per open.
+ */
+final class StoreFile {
+  private static final Logger log = LoggerFactory.getLogger(StoreFile.class);
+  private static final DateTimeFormatter STAMP =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+  /** What open found: the write connection, the meta values, and how it got there. */
+  record Opened(Connection connection, Map<String, Long> meta, boolean wasUnclean, int corruptMovedAside) {
+    long meta(String key) {
+      return meta.getOrDefault(key, 0L);
+    }
+  }
+
+  private StoreFile() {}
+
+  static Path dbPath(Path dir) {
+    return dir.resolve(Schema.DB_FILE);
+  }
+
+  static Opened open(Path dir, Clock clock) {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new OutboxStorageException("cannot create outbox directory " + dir + ": " + e, e);
+    }
+    Path db = dbPath(dir);
+    Connection c = null;
+    try {
+      c = connect(db);
+      Opened opened = openExisting(c, db, clock);
+      return opened;
+    } catch (SQLException e) {
+      closeQuietly(c);
+      if (!isCorruption(e)) {
+        throw new OutboxStorageException("cannot open outbox " + db + ": " + e.getMessage(), e);
+      }
+      Path aside = moveAside(dir, e.getMessage());
+      try {
+        Connection fresh = connect(db);
+        Opened opened = openExisting(fresh, db, clock);
+        log.error("Outbox {}: the old store was corrupt ({}) and was moved aside to {}; a fresh store"
+            + " with new epoch {} was created", db, e.getMessage(), aside,
+            Long.toUnsignedString(opened.meta("epoch"), 16));
+        return new Opened(opened.connection(), opened.meta(), true, countCorrupt(dir));
+      } catch (SQLException again) {
+        throw new OutboxStorageException("cannot create a fresh outbox " + db + ": " + again.getMessage(), again);
+      }
+    }
+  }
+
+  private static Opened openExisting(Connection c, Path db, Clock clock) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("PRAGMA page_size = 4096");
+      s.execute("PRAGMA auto_vacuum = INCREMENTAL");
+      s.execute("PRAGMA journal_mode = WAL");
+      s.execute("PRAGMA synchronous = FULL");
+      s.execute("PRAGMA journal_size_limit = 4194304");
+      s.execute("PRAGMA cache_size = -8192");
+      s.execute("PRAGMA temp_store = MEMORY");
+      Map<String, Long> meta = readMeta(s);
+      boolean created = !meta.containsKey("epoch");
+      boolean unclean = !created && meta.getOrDefault("clean", 0L) != 1L;
+      if (unclean) {
+        try (ResultSet rs = s.executeQuery("PRAGMA quick_check")) {
+          String first = rs.next() ? rs.getString(1) : "no result";
+          if (!"ok".equals(first)) {
+            throw new SQLException("quick_check after unclean stop: " + first, "corrupt", 11);
+          }
+        }
+        log.warn("Outbox {} was not closed cleanly; integrity check passed, leased records are pending again", db);
+      }
+      s.execute("BEGIN IMMEDIATE");
+      try {
+        if (created) {
+          for (String ddl : Schema.CREATE) {
+            s.execute(ddl);
+          }
+          long epoch = newEpoch();
+          putMeta(c, "format", Schema.FORMAT);
+          putMeta(c, "epoch", epoch);
+          putMeta(c, "created_at", clock.millis());
+          putMeta(c, "last_seq", 0);
+          meta = readMeta(s);
+        } else if (meta.getOrDefault("format", 0L) != Schema.FORMAT) {
+          throw new OutboxStorageException("outbox " + db + " has format " + meta.get("format")
+              + ", this version reads format " + Schema.FORMAT + "; open it with a matching version", null);
+        }
+        putMeta(c, "clean", 0);
+        s.execute("COMMIT");
+      } catch (SQLException | RuntimeException e) {
+        s.execute("ROLLBACK");
+        throw e;
+      }
+      return new Opened(c, meta, unclean, countCorrupt(db.getParent()));
+    }
+  }
+
+  static Connection connect(Path db) throws SQLException {
+    Connection c = DriverManager.getConnection("jdbc:sqlite:" + db.toAbsolutePath());
+    try (Statement s = c.createStatement()) {
+      s.execute("PRAGMA busy_timeout = 10000");
+    }
+    return c;
+  }
+
+  private static Map<String, Long> readMeta(Statement s) throws SQLException {
+    Map<String, Long> meta = new HashMap<>();
+    try (ResultSet rs = s.executeQuery("SELECT name FROM sqlite_master WHERE name = 'meta'")) {
+      if (!rs.next()) {
+        return meta;
+      }
+    }
+    try (ResultSet rs = s.executeQuery("SELECT key, value FROM meta")) {
+      while (rs.next()) {
+        meta.put(rs.getString(1), rs.getLong(2));
+      }
+    }
+    return meta;
+  }
+
+  static void putMeta(Connection c, String key, long value) throws SQLException {
+    try (PreparedStatement p = c.prepareStatement("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)")) {
+      p.setString(1, key);
+      p.setLong(2, value);
+      p.executeUpdate();
+    }
+  }
+
+  private static long newEpoch() {
+    long epoch;
+    SecureRandom random = new SecureRandom();
+    do {
+      epoch = random.nextLong();
+    } while (epoch == 0);
+    return epoch;
+  }
+
+  private static boolean isCorruption(SQLException e) {
+    int code = e.getErrorCode() & 0xff;
+    String m = String.valueOf(e.getMessage());
+    return code == 11 || code == 26 || m.contains("SQLITE_CORRUPT") || m.contains("SQLITE_NOTADB");
+  }
+
+  private static Path moveAside(Path dir, String reason) {
+    String stamp = STAMP.format(java.time.Instant.now());
+    Path aside = dir.resolve("outbox-corrupt-" + stamp + ".db");
+    for (int n = 1; Files.exists(aside); n++) {
+      aside = dir.resolve("outbox-corrupt-" + stamp + "-" + n + ".db");
+    }
+    try {
+      for (String suffix : List.of("", "-wal", "-shm")) {
+        Path from = dir.resolve(Schema.DB_FILE + suffix);
+        if (Files.exists(from)) {
+          Files.move(from, aside.resolveSibling(aside.getFileName() + suffix), StandardCopyOption.ATOMIC_MOVE);
+        }
+      }
+    } catch (IOException e) {
+      throw new OutboxStorageException("outbox " + dbPath(dir) + " is corrupt (" + reason
+          + ") and could not be moved aside to " + aside + ": " + e + "; move it away by hand", e);
+    }
+    return aside;
+  }
+
+  private static int countCorrupt(Path dir) {
+    int n = 0;
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "outbox-corrupt-*.db")) {
+      for (Path ignored : files) {
+        n++;
+      }
+    } catch (IOException e) {
+      log.warn("Cannot list {} to count corrupt stores moved aside: {}", dir, e.toString());
+    }
+    return n;
+  }
+
+  static void closeQuietly(AutoCloseable c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        log.debug("close failed", e);
+      }
+    }
+  }
+}

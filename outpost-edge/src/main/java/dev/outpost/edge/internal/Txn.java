@@ -1,0 +1,43 @@
+package dev.outpost.edge.internal;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.Map;
+
+/**
+ * One write transaction on the writer thread: the connection, the time it started, and the
+ * change it makes to the counts ({@link Tally}), applied only after it commits. Confined to the
+ * writer thread.
+ */
+final class Txn {
+  final Connection connection;
+  final long now;
+  final Tally delta = new Tally();
+  /** Set when rows leave {@code records}/{@code dead_letters}: the seq high-water mark is saved. */
+  boolean deletedRows;
+
+  private final Map<String, PreparedStatement> statements;
+
+  Txn(Connection connection, long now, Map<String, PreparedStatement> statements) {
+    this.connection = connection;
+    this.now = now;
+    this.statements = statements;
+  }
+
+  /** A prepared statement cached for the life of the connection. */
+  PreparedStatement prepare(String sql) throws SQLException {
+    PreparedStatement p = statements.get(sql);
+    if (p == null) {
+      p = connection.prepareStatement(sql);
+      statements.put(sql, p);
+    }
+    return p;
+  }
+
+  /** Work that runs inside a write transaction on the writer thread. */
+  @FunctionalInterface
+  interface Work<T> {
+    T run(Txn txn) throws SQLException;
+  }
+}
