@@ -1,0 +1,216 @@
+package dev.outpost.edge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.outpost.core.Batch;
+import dev.outpost.core.BatchResult;
+import dev.outpost.core.wire.ContentEncoding;
+import dev.outpost.core.wire.WireCodec;
+import dev.outpost.core.wire.WireFormatException;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Wire protocol v1 over HTTP/1.1 with the JDK {@link HttpClient}: {@code POST /v1/ingest},
+ * {@code GET /healthz}, {@code PUT /v1/health}. Every answer is classified into a
+ * {@link SendOutcome}; nothing throws for network or server trouble.
+ *
+ * <p>Thread-safe; one client (and its connection pool) per transport. Holds no records: a
+ * failed request loses nothing, the caller still holds the lease.
+ */
+public final class HttpTransport implements Transport {
+  /** Request line and headers we send, roughly, for the byte count. */
+  private static final int HEADER_BYTES_ESTIMATE = 220;
+
+  private final HttpClient client;
+  private final URI ingest;
+  private final URI healthz;
+  private final URI health;
+  private final String authorization;
+  private final String contentType;
+  private final ContentEncoding encoding;
+  private final Duration requestTimeout;
+  private final Clock clock;
+  private final AtomicLong requests = new AtomicLong();
+  private final AtomicLong bytesSent = new AtomicLong();
+
+  public HttpTransport(SyncConfig config, Clock clock) {
+    this.client =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(config.connectTimeout())
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+    URI base = config.server();
+    String root = base.toString().endsWith("/") ? base.toString() : base + "/";
+    this.ingest = URI.create(root + "v1/ingest");
+    this.healthz = URI.create(root + "healthz");
+    this.health = URI.create(root + "v1/health");
+    this.authorization = "Bearer " + config.deviceToken();
+    this.contentType = config.contentType();
+    this.encoding = config.contentEncoding();
+    this.requestTimeout = config.requestTimeout();
+    this.clock = clock;
+  }
+
+  @Override
+  public SendOutcome send(Batch batch) {
+    byte[] raw =
+        WireCodec.BINARY.equals(contentType) ? WireCodec.encodeBinary(batch) : WireCodec.encodeJson(batch);
+    byte[] body = encoding.encode(raw);
+    HttpRequest.Builder req =
+        HttpRequest.newBuilder(ingest)
+            .timeout(requestTimeout)
+            .header("Authorization", authorization)
+            .header("Content-Type", contentType)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    if (encoding != ContentEncoding.IDENTITY) {
+      req.header("Content-Encoding", encoding.headerValue());
+    }
+    long start = System.nanoTime();
+    HttpResponse<byte[]> resp;
+    try {
+      resp = exchange(req.build(), body.length);
+    } catch (IOException e) {
+      return networkFailure(e, start);
+    }
+    Duration latency = Duration.ofNanos(System.nanoTime() - start);
+    int status = resp.statusCode();
+    if (status / 100 == 2) {
+      try {
+        BatchResult result = WireCodec.decodeResult(resp.body());
+        return new SendOutcome.Answered(result, latency);
+      } catch (WireFormatException e) {
+        return new SendOutcome.Failed(
+            ErrorKind.PROTOCOL, status, "unreadable ingest answer: " + e.getMessage(), null, latency);
+      }
+    }
+    ErrorKind kind =
+        switch (status) {
+          case 401, 403 -> ErrorKind.AUTH;
+          case 413 -> ErrorKind.TOO_LARGE;
+          case 415 -> ErrorKind.UNSUPPORTED;
+          case 400, 422 -> ErrorKind.BAD_REQUEST;
+          case 429, 503 -> ErrorKind.THROTTLED;
+          default -> ErrorKind.SERVER_ERROR;
+        };
+    Duration retryAfter =
+        resp.headers().firstValue("Retry-After").map(this::parseRetryAfter).orElse(null);
+    return new SendOutcome.Failed(kind, status, errorMessage(status, resp.body()), retryAfter, latency);
+  }
+
+  @Override
+  public SendOutcome probe() {
+    HttpRequest req =
+        HttpRequest.newBuilder(healthz).timeout(requestTimeout.compareTo(Duration.ofSeconds(5)) < 0
+            ? requestTimeout : Duration.ofSeconds(5)).GET().build();
+    long start = System.nanoTime();
+    try {
+      HttpResponse<byte[]> resp = exchange(req, 0);
+      Duration latency = Duration.ofNanos(System.nanoTime() - start);
+      if (resp.statusCode() / 100 == 2) {
+        return new SendOutcome.Answered(new BatchResult(java.util.List.of(), 0), latency);
+      }
+      return new SendOutcome.Failed(
+          ErrorKind.SERVER_ERROR, resp.statusCode(), errorMessage(resp.statusCode(), resp.body()), null, latency);
+    } catch (IOException e) {
+      return networkFailure(e, start);
+    }
+  }
+
+  @Override
+  public boolean reportHealth(byte[] json) {
+    HttpRequest req =
+        HttpRequest.newBuilder(health)
+            .timeout(requestTimeout)
+            .header("Authorization", authorization)
+            .header("Content-Type", WireCodec.JSON)
+            .PUT(HttpRequest.BodyPublishers.ofByteArray(json))
+            .build();
+    try {
+      return exchange(req, json.length).statusCode() / 100 == 2;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public long requests() {
+    return requests.get();
+  }
+
+  @Override
+  public long bytesSent() {
+    return bytesSent.get();
+  }
+
+  @Override
+  public void close() {
+    client.shutdownNow();
+  }
+
+  private HttpResponse<byte[]> exchange(HttpRequest req, int bodyBytes) throws IOException {
+    requests.incrementAndGet();
+    bytesSent.addAndGet(bodyBytes + HEADER_BYTES_ESTIMATE);
+    try {
+      return client.send(req, HttpResponse.BodyHandlers.ofByteArray());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while waiting for " + req.uri(), e);
+    }
+  }
+
+  private SendOutcome networkFailure(IOException e, long startNanos) {
+    Duration latency = Duration.ofNanos(System.nanoTime() - startNanos);
+    ErrorKind kind = e instanceof HttpTimeoutException ? ErrorKind.TIMEOUT : ErrorKind.NETWORK;
+    String what =
+        e instanceof ConnectException ? "cannot connect to " + ingest.getAuthority()
+            : kind == ErrorKind.TIMEOUT ? "no answer from " + ingest.getAuthority() + " within " + requestTimeout
+            : "connection to " + ingest.getAuthority() + " failed";
+    String detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    return new SendOutcome.Failed(kind, 0, what + ": " + detail, null, latency);
+  }
+
+  /** Retry-After is delta-seconds or an HTTP date; anything unreadable is ignored. */
+  Duration parseRetryAfter(String value) {
+    String v = value.trim();
+    try {
+      long seconds = Long.parseLong(v);
+      return seconds < 0 ? null : Duration.ofSeconds(seconds);
+    } catch (NumberFormatException notSeconds) {
+      try {
+        ZonedDateTime at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME);
+        Duration d = Duration.between(clock.instant(), at.toInstant());
+        return d.isNegative() ? Duration.ZERO : d;
+      } catch (DateTimeParseException notADate) {
+        return null;
+      }
+    }
+  }
+
+  /** The server's {@code {"error":{"code","message"}}}, or the start of whatever it sent. */
+  private static String errorMessage(int status, byte[] body) {
+    String text = new String(body, StandardCharsets.UTF_8);
+    try {
+      JsonNode err = WireCodec.mapper().readTree(body).path("error");
+      if (err.hasNonNull("message")) {
+        String code = err.path("code").asText("");
+        return "HTTP " + status + (code.isEmpty() ? "" : " " + code) + ": " + err.get("message").asText();
+      }
+    } catch (IOException | RuntimeException notJson) {
+      // fall through to the raw text
+    }
+    return "HTTP " + status + (text.isBlank() ? "" : ": " + text.substring(0, Math.min(200, text.length())));
+  }
+}

@@ -1,0 +1,445 @@
+package dev.outpost.edge;
+
+import dev.outpost.core.Backoff;
+import dev.outpost.core.LinkState;
+import dev.outpost.core.Priority;
+import dev.outpost.edge.internal.Delivery;
+import dev.outpost.edge.internal.Delivery.Verdict;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drains an {@link Outbox} to the server: leases batches (most urgent first), sends them through
+ * a {@link Transport}, and settles every record by the server's answer — stored/duplicate → ack,
+ * rejected → dead letter with the server's reason, no answer → release for a retry.
+ *
+ * <p><b>Order:</b> up to {@code maxInFlight} batches travel at once, but never two of the same
+ * (topic, priority) lane (the lease excludes busy lanes), and a lane is only freed after its
+ * records are settled in the outbox, so the server sees every lane in seq order.
+ *
+ * <p><b>Failures:</b> no answer → release, exponential backoff with full jitter (capped before
+ * jitter), reset on success; 429/503 wait the server's Retry-After; 401/403/415 pause the uplink
+ * (visible in {@link #status()}, one try per {@code authRetryInterval}, nothing dead-lettered);
+ * 413 and whole-batch 400/422 split the batch until the one bad record is dead-lettered.
+ *
+ * <p><b>Link:</b> a {@link LinkMonitor} learns from every outcome. OFFLINE sends nothing;
+ * DEGRADED and TRANSITIONING send only CRITICAL and HIGH in small batches; coming back ONLINE
+ * drains at once.
+ *
+ * <p>Thread-safe. Holds no records of its own: a crash at any point leaves every unsettled
+ * record leased in the outbox, pending again after the lease timeout or a restart, and the
+ * server's dedupe makes the re-send harmless.
+ */
+public final class SyncEngine implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SyncEngine.class);
+  private static final long DEGRADED_MAX_BYTES = 256 * 1024;
+
+  private final Outbox outbox;
+  private final SyncConfig config;
+  private final Transport transport;
+  private final boolean ownsTransport;
+  private final Clock clock;
+  private final Backoff backoff;
+  private final LinkMonitor monitor;
+  private final Delivery delivery;
+  private final ExecutorService senders;
+  private final Thread drainThread;
+  private final Instant startedAt;
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  private final Set<Lane> busyLanes = new HashSet<>();
+  private int inFlight;
+  private long notBeforeMillis;
+  private int failedAttempts;
+  private ErrorKind pausedBy;
+  private long pausedUntilMillis;
+  private int learnedMaxRecords = Integer.MAX_VALUE;
+  private ErrorKind lastErrorKind;
+  private String lastError;
+  private Instant lastErrorAt;
+  private Instant lastSuccess;
+  private long nextHealthReportMillis;
+  private volatile boolean running = true;
+
+  private final AtomicLong retries = new AtomicLong();
+
+  private SyncEngine(
+      Outbox outbox, SyncConfig config, Transport transport, boolean ownsTransport, Clock clock,
+      RandomGenerator random) {
+    this.outbox = outbox;
+    this.config = config;
+    this.transport = transport;
+    this.ownsTransport = ownsTransport;
+    this.clock = clock;
+    this.backoff = Backoff.exponentialFullJitter(config.retryInitial(), 2.0, config.retryCap(), random);
+    this.monitor = new LinkMonitor(transport, config, clock);
+    this.delivery = new Delivery(outbox, transport, config.deviceId());
+    this.startedAt = clock.instant();
+    this.senders = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("outpost-sync-send-", 0).factory());
+    this.drainThread = Thread.ofPlatform().daemon().name("outpost-sync").unstarted(this::drainLoop);
+    monitor.addListener(this::onLinkChange);
+  }
+
+  /** Starts draining {@code outbox} to the server in {@code config} over HTTP. */
+  public static SyncEngine start(Outbox outbox, SyncConfig config) {
+    Clock clock = Clock.systemUTC();
+    return start(outbox, config, new HttpTransport(config, clock), true, clock, new SplittableRandom());
+  }
+
+  /**
+   * Starts with an injected transport, clock and random source (jitter).
+   *
+   * @param ownsTransport whether {@link #close()} closes the transport
+   */
+  public static SyncEngine start(
+      Outbox outbox, SyncConfig config, Transport transport, boolean ownsTransport, Clock clock,
+      RandomGenerator random) {
+    SyncEngine e = new SyncEngine(outbox, config, transport, ownsTransport, clock, random);
+    e.drainThread.start();
+    e.monitor.start();
+    return e;
+  }
+
+  public LinkMonitor linkMonitor() {
+    return monitor;
+  }
+
+  /** Tells the engine new records are there (it also polls every {@code idlePoll}). */
+  public void wake() {
+    lock.lock();
+    try {
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The connection health: link, errors, last success, backlog per priority. */
+  public SyncStatus status() {
+    LinkMonitor.Snapshot link = monitor.snapshot();
+    OutboxStats stats = outbox.stats();
+    Map<Priority, Long> backlog = new EnumMap<>(Priority.class);
+    for (Priority p : Priority.values()) {
+      backlog.put(p, stats.pendingCount().getOrDefault(p, 0L));
+    }
+    lock.lock();
+    try {
+      long now = clock.millis();
+      long gate = Math.max(notBeforeMillis, pausedBy != null ? pausedUntilMillis : 0);
+      return new SyncStatus(
+          link.state(), pausedBy, Duration.between(startedAt, clock.instant()), link.upSince(),
+          link.downSince(), link.consecutiveFailures(), lastErrorKind, lastError, lastErrorAt,
+          lastSuccess, backlog, inFlight, gate > now ? Instant.ofEpochMilli(gate) : null,
+          delivery.delivered(), delivery.deadLettered(), retries.get(), transport.requests(),
+          transport.bytesSent());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Stops leasing, waits briefly for batches in flight to settle, stops the heartbeat. */
+  @Override
+  public void close() {
+    if (!running) {
+      return;
+    }
+    running = false;
+    wake();
+    try {
+      drainThread.join(Duration.ofSeconds(5));
+      senders.shutdown();
+      if (!senders.awaitTermination(Math.min(config.requestTimeout().toMillis(), 5000), TimeUnit.MILLISECONDS)) {
+        senders.shutdownNow(); // interrupts requests: their records are released
+        senders.awaitTermination(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      monitor.close();
+      if (ownsTransport) {
+        transport.close();
+      }
+    }
+  }
+
+  private void drainLoop() {
+    while (running) {
+      try {
+        step();
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        // e.g. the outbox failed to lease: keep the engine alive, try again after a pause
+        noteError(ErrorKind.PROTOCOL, "outbox lease failed: " + e.getMessage());
+        LOG.warn("sync step failed; retrying in {}", config.retryCap(), e);
+        gate(clock.millis() + config.retryInitial().toMillis());
+      }
+    }
+  }
+
+  private void step() throws InterruptedException {
+    LinkState link = monitor.state();
+    LeaseRequest request;
+    lock.lock();
+    try {
+      long now = clock.millis();
+      maybeReportHealth(now, link);
+      long wait = waitMillis(now, link);
+      if (wait > 0) {
+        changed.await(wait, TimeUnit.MILLISECONDS);
+        return;
+      }
+      boolean full = link.drainsEverything() && pausedBy == null;
+      request = new LeaseRequest(
+          Math.min(learnedMaxRecords, full ? config.maxBatchRecords() : config.degradedBatchRecords()),
+          full ? config.maxBatchBytes() : Math.min(DEGRADED_MAX_BYTES, config.maxBatchBytes()),
+          link.lowestPriority(), Set.copyOf(busyLanes), config.leaseTimeout());
+    } finally {
+      lock.unlock();
+    }
+    long lingerLeft = lingerLeftMillis(request);
+    if (lingerLeft > 0) {
+      idle(lingerLeft);
+      return;
+    }
+    Lease lease = outbox.lease(request);
+    if (lease.isEmpty()) {
+      idle(config.idlePoll().toMillis());
+      return;
+    }
+    Set<Lane> lanes = new HashSet<>();
+    lease.messages().forEach(m -> lanes.add(new Lane(m.topic(), m.priority())));
+    lock.lock();
+    try {
+      busyLanes.addAll(lanes);
+      inFlight++;
+    } finally {
+      lock.unlock();
+    }
+    senders.execute(() -> deliver(lease, lanes));
+  }
+
+  /** 0 when a batch may be leased now, else how long to wait (woken early by any change). */
+  private long waitMillis(long now, LinkState link) {
+    long idle = config.idlePoll().toMillis();
+    if (!link.sends()) {
+      return Math.max(idle, 1000); // the heartbeat's listener wakes us when the link is back
+    }
+    if (pausedBy != null) {
+      if (now < pausedUntilMillis) {
+        return pausedUntilMillis - now;
+      }
+      return inFlight > 0 ? idle : 0; // one probing batch at a time while paused
+    }
+    if (now < notBeforeMillis) {
+      return notBeforeMillis - now;
+    }
+    int limit =
+        switch (link) {
+          case ONLINE -> config.maxInFlight();
+          case DEGRADED -> Math.min(2, config.maxInFlight());
+          default -> 1;
+        };
+    return inFlight >= limit ? idle : 0;
+  }
+
+  /** Size and age triggers: 0 when a batch is worth sending now. */
+  private long lingerLeftMillis(LeaseRequest request) {
+    OutboxStats s = outbox.stats();
+    long count = 0;
+    long bytes = 0;
+    for (Priority p : Priority.values()) {
+      if (p.rank() <= request.lowestPriority().rank()) {
+        count += s.pendingCount().getOrDefault(p, 0L);
+        bytes += s.pendingBytes().getOrDefault(p, 0L);
+      }
+    }
+    if (count == 0) {
+      return config.idlePoll().toMillis();
+    }
+    if (count >= request.maxRecords()
+        || bytes >= request.maxBytes()
+        || s.pendingCount().getOrDefault(Priority.CRITICAL, 0L) > 0) {
+      return 0;
+    }
+    long left = config.linger().toMillis() - s.oldestPendingAgeMillis();
+    return left <= 0 ? 0 : Math.min(left, config.idlePoll().toMillis());
+  }
+
+  private void deliver(Lease lease, Set<Lane> lanes) {
+    try {
+      Verdict v = delivery.deliver(lease);
+      afterDelivery(v);
+    } catch (RuntimeException e) {
+      // the outbox could not settle: keep everything gated until the lease has timed out, so a
+      // later lease cannot overtake the unsettled records of these lanes
+      LOG.error("could not settle a batch of {} records in the outbox; pausing the uplink for {}",
+          lease.size(), config.leaseTimeout(), e);
+      noteError(ErrorKind.PROTOCOL, "outbox settle failed: " + e.getMessage());
+      gate(clock.millis() + config.leaseTimeout().toMillis());
+    } finally {
+      lock.lock();
+      try {
+        busyLanes.removeAll(lanes);
+        inFlight--;
+        changed.signalAll();
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  private void afterDelivery(Verdict v) {
+    if (v.smallestTooLarge() > 0) {
+      lock.lock();
+      try {
+        learnedMaxRecords = Math.min(learnedMaxRecords, v.smallestTooLarge() / 2 + 1);
+      } finally {
+        lock.unlock();
+      }
+    }
+    SendOutcome.Failed f = v.failure();
+    if (v.answered()) {
+      monitor.recordSuccess(v.latency());
+    }
+    if (f == null) {
+      succeeded();
+      return;
+    }
+    noteError(f.kind(), f.message());
+    if (f.kind() == ErrorKind.AUTH || f.kind() == ErrorKind.UNSUPPORTED) {
+      monitor.recordSuccess(f.latency()); // the server answered: the link is fine
+      pause(f);
+      return;
+    }
+    retries.incrementAndGet();
+    if (f.kind().linkFailure()) {
+      monitor.recordFailure(f.kind(), f.message());
+    } else {
+      monitor.recordSuccess(f.latency());
+    }
+    lock.lock();
+    try {
+      failedAttempts++;
+      Duration delay =
+          f.kind() == ErrorKind.THROTTLED && f.retryAfter() != null
+              ? f.retryAfter()
+              : backoff.delay(failedAttempts);
+      notBeforeMillis = Math.max(notBeforeMillis, clock.millis() + delay.toMillis());
+      if (failedAttempts == 1) {
+        LOG.info("uplink request failed ({}), retrying in {} ms: {}", f.kind(), delay.toMillis(), f.message());
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void succeeded() {
+    lock.lock();
+    try {
+      failedAttempts = 0;
+      notBeforeMillis = 0;
+      lastSuccess = clock.instant();
+      if (pausedBy != null) {
+        LOG.info("uplink resumed: the server accepts this device again");
+        pausedBy = null;
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void pause(SendOutcome.Failed f) {
+    lock.lock();
+    try {
+      if (pausedBy == null) {
+        LOG.warn("uplink paused: {} ({}); nothing is dead-lettered, retrying every {}",
+            f.message(), f.kind(), config.authRetryInterval());
+      }
+      pausedBy = f.kind();
+      pausedUntilMillis = clock.millis() + config.authRetryInterval().toMillis();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void onLinkChange(LinkState from, LinkState to) {
+    lock.lock();
+    try {
+      if (to == LinkState.ONLINE && from != LinkState.DEGRADED) {
+        // back from an outage: drain at once, no leftover backoff, tell the server how we were
+        notBeforeMillis = 0;
+        failedAttempts = 0;
+        nextHealthReportMillis = 0;
+      }
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Under the lock: sends the health report when due (off this thread). */
+  private void maybeReportHealth(long now, LinkState link) {
+    if (!link.sends() || now < nextHealthReportMillis || !running) {
+      return;
+    }
+    nextHealthReportMillis = now + config.healthReportInterval().toMillis();
+    senders.execute(() -> {
+      try {
+        byte[] json = dev.outpost.core.wire.WireCodec.mapper().writeValueAsBytes(status().toReport());
+        if (!transport.reportHealth(json)) {
+          LOG.debug("health report not accepted; next in {}", config.healthReportInterval());
+        }
+      } catch (java.io.IOException | RuntimeException e) {
+        LOG.debug("health report failed", e);
+      }
+    });
+  }
+
+  private void noteError(ErrorKind kind, String message) {
+    lock.lock();
+    try {
+      lastErrorKind = kind;
+      lastError = message;
+      lastErrorAt = clock.instant();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void gate(long untilMillis) {
+    lock.lock();
+    try {
+      notBeforeMillis = Math.max(notBeforeMillis, untilMillis);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void idle(long millis) throws InterruptedException {
+    lock.lock();
+    try {
+      if (running) {
+        changed.await(millis, TimeUnit.MILLISECONDS);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+}

@@ -1,0 +1,30 @@
+package dev.outpost.edge;
+
+import dev.outpost.core.Batch;
+
+/**
+ * The seam between the sync engine and the network. {@link HttpTransport} is the one
+ * implementation today (MQTT may follow). Implementations are thread-safe: the engine sends
+ * several batches at once. No method throws for network or server trouble: failures come back
+ * classified.
+ */
+public interface Transport extends AutoCloseable {
+
+  /** Sends one batch and waits for the answer (bounded by the transport's timeouts). */
+  SendOutcome send(Batch batch);
+
+  /** A light liveness check (the server's {@code /healthz}); never throws. */
+  SendOutcome probe();
+
+  /** Reports the device's connection health (a small JSON object); true if the server took it. */
+  boolean reportHealth(byte[] json);
+
+  /** Requests made so far (ingest, probes and health reports). */
+  long requests();
+
+  /** Bytes written to the network so far: request bodies as sent (compressed) plus headers. */
+  long bytesSent();
+
+  @Override
+  void close();
+}

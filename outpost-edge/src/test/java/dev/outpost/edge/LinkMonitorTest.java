@@ -1,0 +1,101 @@
+package dev.outpost.edge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.outpost.core.LinkState;
+import dev.outpost.core.LinkStateMachine;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The monitor against a real /healthz on loopback whose health the test switches. */
+class LinkMonitorTest {
+  private HttpServer server;
+  private final AtomicInteger healthStatus = new AtomicInteger(200);
+  private final AtomicInteger probes = new AtomicInteger();
+
+  @BeforeEach
+  void start() throws IOException {
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext("/healthz", ex -> {
+      probes.incrementAndGet();
+      ex.sendResponseHeaders(healthStatus.get(), -1);
+      ex.close();
+    });
+    server.start();
+  }
+
+  @AfterEach
+  void stop() {
+    server.stop(0);
+  }
+
+  private SyncConfig config() {
+    return SyncConfig.builder(URI.create("http://127.0.0.1:" + server.getAddress().getPort()), "d", "t")
+        .requestTimeout(Duration.ofSeconds(2))
+        .heartbeat(Duration.ofMillis(100), Duration.ofMillis(50), Duration.ofMillis(400))
+        .linkPolicy(new LinkStateMachine.Policy(10, 0.3, Duration.ofSeconds(2), 3, Duration.ofMillis(300)))
+        .build();
+  }
+
+  @Test
+  void goesOnlineOfflineAndBackWithListenersTold() {
+    SyncConfig c = config();
+    List<String> changes = new CopyOnWriteArrayList<>();
+    try (HttpTransport t = new HttpTransport(c, Clock.systemUTC());
+        LinkMonitor m = new LinkMonitor(t, c, Clock.systemUTC())) {
+      m.addListener((from, to) -> changes.add(from + "->" + to));
+      assertThat(m.state()).isEqualTo(LinkState.OFFLINE);
+      m.start();
+      await().atMost(Duration.ofSeconds(5)).until(() -> m.state() == LinkState.ONLINE);
+      assertThat(m.snapshot().upSince()).isNotNull();
+
+      healthStatus.set(500);
+      await().atMost(Duration.ofSeconds(5)).until(() -> m.state() == LinkState.OFFLINE);
+      assertThat(m.snapshot().downSince()).isNotNull();
+      assertThat(changes).contains("ONLINE->TRANSITIONING", "TRANSITIONING->OFFLINE");
+
+      // while offline the heartbeat slows down: 50, 100, 200, 400, 400 ms ...
+      await().atMost(Duration.ofSeconds(5)).until(() -> m.snapshot().nextHeartbeatIn().toMillis() > 200);
+
+      healthStatus.set(200);
+      await().atMost(Duration.ofSeconds(5)).until(() -> m.state() == LinkState.ONLINE);
+      assertThat(changes).endsWith("OFFLINE->ONLINE");
+    }
+  }
+
+  @Test
+  void requestOutcomesDriveTheStateAndABlipIsAbsorbed() {
+    SyncConfig c = config().newBuilder()
+        .heartbeat(Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(30))
+        .linkPolicy(new LinkStateMachine.Policy(10, 0.3, Duration.ofSeconds(2), 3, Duration.ofSeconds(30)))
+        .build();
+    try (HttpTransport t = new HttpTransport(c, Clock.systemUTC());
+        LinkMonitor m = new LinkMonitor(t, c, Clock.systemUTC())) {
+      m.recordSuccess(Duration.ofMillis(5));
+      assertThat(m.state()).isEqualTo(LinkState.ONLINE);
+      for (int i = 0; i < 3; i++) {
+        m.recordFailure(ErrorKind.NETWORK, "reset");
+      }
+      assertThat(m.state()).isEqualTo(LinkState.TRANSITIONING);
+      assertThat(m.snapshot().consecutiveFailures()).isEqualTo(3);
+      m.recordSuccess(Duration.ofMillis(5));
+      assertThat(m.state()).isEqualTo(LinkState.ONLINE);
+      for (int i = 0; i < 10; i++) {
+        m.recordSuccess(Duration.ofMillis(3000));
+      }
+      assertThat(m.state()).isEqualTo(LinkState.DEGRADED);
+    }
+  }
+}
