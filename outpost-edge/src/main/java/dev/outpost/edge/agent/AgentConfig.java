@@ -4,7 +4,9 @@ import static dev.outpost.edge.agent.AgentKeys.*;
 
 import dev.outpost.core.Priority;
 import dev.outpost.core.wire.ContentEncoding;
+import dev.outpost.core.wire.WireCodec;
 import dev.outpost.edge.OutboxConfig;
+import dev.outpost.edge.SyncConfig;
 import dev.outpost.edge.agent.internal.ConfigFile;
 import java.io.IOException;
 import java.net.URI;
@@ -37,13 +39,15 @@ public final class AgentConfig {
   private final Map<String, String> sources;
   private final String token;
   private final OutboxConfig outboxConfig;
+  private final SyncConfig syncConfig;
 
   private AgentConfig(Map<String, Object> values, Map<String, String> sources, String token,
-      OutboxConfig outboxConfig) {
+      OutboxConfig outboxConfig, SyncConfig syncConfig) {
     this.values = Map.copyOf(values);
     this.sources = Map.copyOf(sources);
     this.token = token;
     this.outboxConfig = outboxConfig;
+    this.syncConfig = syncConfig;
   }
 
   /** Every key, in documentation order. */
@@ -142,32 +146,9 @@ public final class AgentConfig {
     return outboxConfig;
   }
 
-  public int syncBatchMaxRecords() {
-    return get(BATCH_MAX_RECORDS);
-  }
-
-  public long syncBatchMaxBytes() {
-    return get(BATCH_MAX_BYTES);
-  }
-
-  public ContentEncoding syncCompression() {
-    return get(COMPRESSION);
-  }
-
-  public Duration syncRequestTimeout() {
-    return get(REQUEST_TIMEOUT);
-  }
-
-  public Duration syncBackoffInitial() {
-    return get(BACKOFF_INITIAL);
-  }
-
-  public Duration syncBackoffMax() {
-    return get(BACKOFF_MAX);
-  }
-
-  public Duration syncLeaseTimeout() {
-    return get(LEASE_TIMEOUT);
+  /** The sync engine settings ({@code sync.*} keys); null when built for operator commands. */
+  public SyncConfig syncConfig() {
+    return syncConfig;
   }
 
   /** One line per key: {@code key = value  # source}; the token is masked. */
@@ -257,13 +238,12 @@ public final class AgentConfig {
         require(values, SERVER_URL);
         require(values, DEVICE_ID);
       }
-      Duration initial = (Duration) values.get(BACKOFF_INITIAL.name());
-      if (((Duration) values.get(BACKOFF_MAX.name())).compareTo(initial) < 0) {
-        throw invalidValue(sources, BACKOFF_MAX, "must be at least sync.backoff-initial ("
-            + display(initial) + ")", BACKOFF_MAX.allowed());
-      }
+      requireOrder(values, sources, RETRY_INITIAL, RETRY_CAP, false);
+      requireOrder(values, sources, HEARTBEAT_OFFLINE_MIN, HEARTBEAT_OFFLINE_MAX, false);
+      requireOrder(values, sources, REQUEST_TIMEOUT, LEASE_TIMEOUT, true);
       OutboxConfig outbox = OutboxSettings.build(values, sources);
-      return new AgentConfig(values, sources, token, outbox);
+      SyncConfig sync = forAgent ? SyncSettings.build(values, token) : null;
+      return new AgentConfig(values, sources, token, outbox, sync);
     }
 
     private ConfigException invalid(ConfigKey<?> k, String reason) {
@@ -319,6 +299,45 @@ public final class AgentConfig {
       String allowed) {
     return new ConfigException("config key '" + k.name() + "' (from "
         + sources.getOrDefault(k.name(), "default") + "): " + reason + " (allowed: " + allowed + ")");
+  }
+
+  /** {@code larger} must be at least (or, if {@code strict}, above) {@code smaller}. */
+  private static void requireOrder(Map<String, Object> values, Map<String, String> sources,
+      ConfigKey<Duration> smaller, ConfigKey<Duration> larger, boolean strict) {
+    Duration small = (Duration) values.get(smaller.name());
+    int cmp = ((Duration) values.get(larger.name())).compareTo(small);
+    if (cmp < 0 || (strict && cmp == 0)) {
+      throw invalidValue(sources, larger, "must be " + (strict ? "longer than " : "at least ")
+          + smaller.name() + " (" + display(small) + ")", larger.allowed());
+    }
+  }
+
+  /** Maps {@code sync.*} values onto {@link SyncConfig}. */
+  private static final class SyncSettings {
+    static SyncConfig build(Map<String, Object> v, String token) {
+      try {
+        return SyncConfig.builder((URI) v.get(SERVER_URL.name()), (String) v.get(DEVICE_ID.name()), token)
+            .maxBatchRecords((Integer) v.get(BATCH_MAX_RECORDS.name()))
+            .maxBatchBytes((Long) v.get(BATCH_MAX_BYTES.name()))
+            .linger((Duration) v.get(LINGER.name()))
+            .maxInFlight((Integer) v.get(MAX_IN_FLIGHT.name()))
+            .degradedBatchRecords((Integer) v.get(DEGRADED_BATCH_RECORDS.name()))
+            .contentType(v.get(WIRE_FORMAT.name()) == AgentKeys.WireFormat.JSON ? WireCodec.JSON : WireCodec.BINARY)
+            .contentEncoding((ContentEncoding) v.get(COMPRESSION.name()))
+            .connectTimeout((Duration) v.get(CONNECT_TIMEOUT.name()))
+            .requestTimeout((Duration) v.get(REQUEST_TIMEOUT.name()))
+            .leaseTimeout((Duration) v.get(LEASE_TIMEOUT.name()))
+            .retry((Duration) v.get(RETRY_INITIAL.name()), (Duration) v.get(RETRY_CAP.name()))
+            .authRetryInterval((Duration) v.get(AUTH_RETRY.name()))
+            .heartbeat((Duration) v.get(HEARTBEAT_ONLINE.name()), (Duration) v.get(HEARTBEAT_OFFLINE_MIN.name()),
+                (Duration) v.get(HEARTBEAT_OFFLINE_MAX.name()))
+            .healthReportInterval((Duration) v.get(HEALTH_REPORT.name()))
+            .idlePoll((Duration) v.get(IDLE_POLL.name()))
+            .build();
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("config: the sync.* settings are not consistent: " + e.getMessage(), e);
+      }
+    }
   }
 
   /** Maps {@code outbox.*} values onto {@link OutboxConfig}, naming the key on any refusal. */

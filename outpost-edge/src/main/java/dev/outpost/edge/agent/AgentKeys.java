@@ -50,7 +50,7 @@ final class AgentKeys {
       "Port of the local HTTP API; 0 picks a free port (logged at start).");
   static final ConfigKey<Long> API_MAX_BATCH_BYTES = key("api.max-batch-bytes",
       size(1024, 1L << 30), "16MiB",
-      "Largest body `POST /v1/publish-batch` accepts (413 above it).");
+      "Largest body a batch publish (`POST /v1/publish`, NDJSON) may have (413 above it).");
   static final ConfigKey<Integer> API_MAX_BATCH_RECORDS = key("api.max-batch-records",
       integer(1, 1_000_000), "10000", "Most records one batch publish may hold (413 above it).");
   static final ConfigKey<Duration> DRAIN_TIMEOUT = key("shutdown.drain-timeout",
@@ -82,27 +82,55 @@ final class AgentKeys {
       duration(Duration.ofMillis(10), Duration.ofHours(1)), "5s",
       "How often expiry, lease timeouts and space reclaim run.");
 
-  // ---- the sync engine ------------------------------------------------------------------------
-  // PROVISIONAL: mirrors what SyncConfig (branch sync) is expected to hold. Align names and
-  // defaults with SyncConfig once it is merged.
+  // ---- the sync engine (SyncConfig) -----------------------------------------------------------
+  /** How uplink batches are encoded on the wire. */
+  enum WireFormat { BINARY, JSON }
+
   static final ConfigKey<Integer> BATCH_MAX_RECORDS = key("sync.batch-max-records",
-      integer(1, 100_000), "500", "Most records in one uplink batch.");
+      integer(1, 100_000), "5000", "Most records in one uplink batch on an ONLINE link.");
   static final ConfigKey<Long> BATCH_MAX_BYTES = key("sync.batch-max-bytes",
-      size(1024, 64L << 20), "1MiB", "About how many payload bytes one uplink batch carries.");
+      size(1024, 64L << 20), "4MiB", "Most payload bytes in one uplink batch (the first record always goes).");
+  static final ConfigKey<Duration> LINGER = key("sync.linger",
+      duration(Duration.ZERO, Duration.ofMinutes(1)), "100ms",
+      "Longest the oldest pending record waits for a fuller batch (CRITICAL goes at once).");
+  static final ConfigKey<Integer> MAX_IN_FLIGHT = key("sync.max-in-flight", integer(1, 64), "4",
+      "Batches in flight at once (never two of the same topic and priority).");
+  static final ConfigKey<Integer> DEGRADED_BATCH_RECORDS = key("sync.degraded-batch-records",
+      integer(1, 100_000), "50", "Batch size while the link is DEGRADED or TRANSITIONING (CRITICAL and HIGH only).");
+  static final ConfigKey<WireFormat> WIRE_FORMAT = key("sync.wire-format",
+      ValueType.oneOf(WireFormat.class), "binary", "Uplink body format: compact binary, or JSON (readable).");
   static final ConfigKey<ContentEncoding> COMPRESSION = key("sync.compression",
       ValueType.oneOf(ContentEncoding.class), "zstd", "How uplink batches are compressed.");
+  static final ConfigKey<Duration> CONNECT_TIMEOUT = key("sync.connect-timeout",
+      duration(Duration.ofMillis(100), Duration.ofMinutes(5)), "5s", "TCP/TLS connect timeout.");
   static final ConfigKey<Duration> REQUEST_TIMEOUT = key("sync.request-timeout",
       duration(Duration.ofMillis(100), Duration.ofMinutes(10)), "30s",
-      "How long one upload may take before it counts as failed and is retried.");
-  static final ConfigKey<Duration> BACKOFF_INITIAL = key("sync.backoff-initial",
-      duration(Duration.ofMillis(1), Duration.ofMinutes(10)), "500ms",
-      "First retry delay after a failed upload (exponential, full jitter).");
-  static final ConfigKey<Duration> BACKOFF_MAX = key("sync.backoff-max",
-      duration(Duration.ofMillis(1), Duration.ofHours(1)), "1m",
-      "Longest retry delay. Must be at least `sync.backoff-initial`.");
+      "A request without a full answer after this counts as failed; its records are retried.");
   static final ConfigKey<Duration> LEASE_TIMEOUT = key("sync.lease-timeout",
-      duration(Duration.ofSeconds(1), Duration.ofHours(1)), "1m",
-      "After this, records of a batch that got no answer return to pending.");
+      duration(Duration.ofSeconds(1), Duration.ofHours(1)), "2m",
+      "Records of a batch that got no answer return to pending after this. Must be longer than "
+          + "`sync.request-timeout`.");
+  static final ConfigKey<Duration> RETRY_INITIAL = key("sync.retry-initial",
+      duration(Duration.ofMillis(1), Duration.ofMinutes(10)), "200ms",
+      "First retry delay after a failed upload; doubles per failure, full jitter.");
+  static final ConfigKey<Duration> RETRY_CAP = key("sync.retry-cap",
+      duration(Duration.ofMillis(1), Duration.ofHours(1)), "30s",
+      "Longest retry delay (before jitter). Must be at least `sync.retry-initial`.");
+  static final ConfigKey<Duration> AUTH_RETRY = key("sync.auth-retry-interval",
+      duration(Duration.ofSeconds(1), Duration.ofHours(24)), "1m",
+      "While the server refuses the token (401/403), one try per this interval; nothing is dead-lettered.");
+  static final ConfigKey<Duration> HEARTBEAT_ONLINE = key("sync.heartbeat-online",
+      duration(Duration.ofMillis(100), Duration.ofHours(1)), "10s", "Heartbeat interval while the link is up and idle.");
+  static final ConfigKey<Duration> HEARTBEAT_OFFLINE_MIN = key("sync.heartbeat-offline-min",
+      duration(Duration.ofMillis(100), Duration.ofHours(1)), "1s", "First probe interval once the link is down; doubles up to the max.");
+  static final ConfigKey<Duration> HEARTBEAT_OFFLINE_MAX = key("sync.heartbeat-offline-max",
+      duration(Duration.ofMillis(100), Duration.ofHours(1)), "1m",
+      "Longest probe interval while the link is down. Must be at least `sync.heartbeat-offline-min`.");
+  static final ConfigKey<Duration> HEALTH_REPORT = key("sync.health-report-interval",
+      duration(Duration.ofSeconds(1), Duration.ofHours(24)), "30s", "How often connection health is reported to the server.");
+  static final ConfigKey<Duration> IDLE_POLL = key("sync.idle-poll",
+      duration(Duration.ofMillis(1), Duration.ofMinutes(1)), "50ms",
+      "How often an idle uplink looks for new records (a publish also wakes it).");
 
   private AgentKeys() {}
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.outpost.core.Priority;
 import dev.outpost.core.wire.ContentEncoding;
 import dev.outpost.edge.OutboxConfig;
+import dev.outpost.edge.SyncConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +41,10 @@ class AgentConfigTest {
     assertThat(c.apiBind()).isEqualTo("127.0.0.1");
     assertThat(c.apiPort()).isEqualTo(7411);
     assertThat(c.drainTimeout()).isEqualTo(Duration.ofSeconds(5));
-    assertThat(c.syncCompression()).isEqualTo(ContentEncoding.ZSTD);
+    assertThat(c.syncConfig().contentEncoding()).isEqualTo(ContentEncoding.ZSTD);
+    assertThat(c.syncConfig().toString())
+        .isEqualTo(SyncConfig.builder(c.serverUrl(), "dev-1", "secret-token-123").build().toString());
+    assertThat(c.syncConfig().leaseTimeout()).isEqualTo(Duration.ofMinutes(2));
     assertThat(c.outboxConfig().toString()).isEqualTo(OutboxConfig.defaults().toString());
     assertThat(c.source("outbox.budget-bytes")).isEqualTo("default");
     assertThat(c.source("device-id")).isEqualTo("command line");
@@ -67,7 +71,7 @@ class AgentConfigTest {
 
     assertThat(c.outboxConfig().budgetBytes()).isEqualTo(300L << 20);
     assertThat(c.source("outbox.budget-bytes")).isEqualTo("command line");
-    assertThat(c.syncBatchMaxRecords()).isEqualTo(60);
+    assertThat(c.syncConfig().maxBatchRecords()).isEqualTo(60);
     assertThat(c.source("sync.batch-max-records")).isEqualTo("env OUTPOST_SYNC_BATCH_MAX_RECORDS");
     assertThat(c.outboxConfig().maxPayloadBytes()).isEqualTo(64 * 1024);
     assertThat(c.apiPort()).isEqualTo(9001);
@@ -137,9 +141,11 @@ class AgentConfigTest {
     assertThatThrownBy(() -> load("outbox.low-watermark", "0.95"))
         .hasMessageContaining("config key 'outbox.low-watermark'")
         .hasMessageContaining("must be below outbox.high-watermark (0.9)");
-    assertThatThrownBy(() -> load("sync.backoff-max", "100ms"))
-        .hasMessageContaining("config key 'sync.backoff-max'")
-        .hasMessageContaining("at least sync.backoff-initial (500ms)");
+    assertThatThrownBy(() -> load("sync.retry-cap", "100ms"))
+        .hasMessageContaining("config key 'sync.retry-cap'")
+        .hasMessageContaining("at least sync.retry-initial (200ms)");
+    assertThatThrownBy(() -> load("sync.lease-timeout", "30s"))
+        .hasMessageContaining("config key 'sync.lease-timeout' (from command line): must be longer than sync.request-timeout (30s)");
   }
 
   @Test
