@@ -51,14 +51,16 @@ public final class LocalApi implements AutoCloseable {
   private final Settings settings;
   private final Outbox outbox;
   private final Supplier<UplinkStatus> uplink;
+  private final Runnable published;
   private final AgentMetrics metrics;
   private final WebServer server;
   private volatile boolean accepting = true;
 
-  private LocalApi(Settings settings, Outbox outbox, Supplier<UplinkStatus> uplink) {
+  private LocalApi(Settings settings, Outbox outbox, Supplier<UplinkStatus> uplink, Runnable published) {
     this.settings = settings;
     this.outbox = outbox;
     this.uplink = uplink;
+    this.published = published;
     this.metrics = new AgentMetrics(outbox, uplink);
     this.server = WebServer.builder()
         .host(settings.bind())
@@ -69,9 +71,15 @@ public final class LocalApi implements AutoCloseable {
         .build();
   }
 
-  /** Starts listening; the port is known when this returns (use port 0 in tests). */
-  public static LocalApi start(Settings settings, Outbox outbox, Supplier<UplinkStatus> uplink) {
-    LocalApi api = new LocalApi(settings, outbox, uplink);
+  /**
+   * Starts listening; the port is known when this returns (use port 0 in tests).
+   *
+   * @param uplink the uplink's current status, for /v1/status and /metrics
+   * @param published run after every successful publish (wakes the sync engine)
+   */
+  public static LocalApi start(
+      Settings settings, Outbox outbox, Supplier<UplinkStatus> uplink, Runnable published) {
+    LocalApi api = new LocalApi(settings, outbox, uplink, published);
     api.server.start();
     log.info("local API listening on http://{}:{}", settings.bind(), api.port());
     return api;
@@ -119,6 +127,7 @@ public final class LocalApi implements AutoCloseable {
     }
     long seq = outbox.append(topic, payload, priority, Map.of());
     metrics.published(priority, 1);
+    published.run();
     ObjectNode body = obj("seq", null).put("seq", seq);
     body.put("topic", topic).put("priority", priority.name());
     json(res, Status.ACCEPTED_202, body);
@@ -138,6 +147,7 @@ public final class LocalApi implements AutoCloseable {
     for (NewRecord r : records) {
       metrics.published(r.priority(), 1);
     }
+    published.run();
     ObjectNode body = StatusDocument.JSON.createObjectNode();
     body.put("accepted", seqs.size());
     body.put("first_seq", seqs.getFirst());

@@ -36,7 +36,7 @@ class LocalApiTest {
     outbox = Outbox.open(dir, OutboxConfig.builder().budgetBytes(1L << 20).maxPayloadBytes(64 * 1024)
         .evictLowWhenFull(false).build());
     api = LocalApi.start(new LocalApi.Settings("dev-1", "127.0.0.1", 0, 1 << 20, 100, 64 * 1024),
-        outbox, UplinkStatus::stopped);
+        outbox, UplinkStatus::stopped, () -> {});
   }
 
   @AfterEach
