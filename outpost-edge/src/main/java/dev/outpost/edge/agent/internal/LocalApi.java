@@ -1,7 +1,9 @@
 package dev.outpost.edge.agent.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.core.Priority;
+import dev.outpost.edge.DeadLetter;
 import dev.outpost.edge.NewRecord;
 import dev.outpost.edge.Outbox;
 import dev.outpost.edge.OutboxFullException;
@@ -15,6 +17,7 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -30,6 +33,9 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>{@code POST /v1/publish?topic=&priority=}</td><td>NDJSON batch, one record a line
  *       (see {@link NdjsonBatch}); 202 once all of it is durable, all or nothing</td></tr>
  *   <tr><td>{@code GET /v1/status}</td><td>{@link StatusDocument}</td></tr>
+ *   <tr><td>{@code POST /v1/dlq/retry}, {@code POST /v1/dlq/purge}</td><td>body
+ *       {@code {"seqs":[…]}} or {@code {"all":true}}; used by {@code outpost dlq} while the agent
+ *       runs, so the live outbox's counters stay right</td></tr>
  *   <tr><td>{@code GET /healthz}, {@code GET /readyz}, {@code GET /metrics}</td><td>liveness,
  *       readiness (503 while draining or closed), Prometheus text</td></tr>
  * </table>
@@ -103,6 +109,8 @@ public final class LocalApi implements AutoCloseable {
   private void routes(HttpRouting.Builder r) {
     r.post("/v1/publish/{+topic}", (req, res) -> guarded(res, () -> publishOne(req, res)))
         .post("/v1/publish", (req, res) -> guarded(res, () -> publishBatch(req, res)))
+        .post("/v1/dlq/retry", (req, res) -> guarded(res, () -> deadLetters(req, res, true)))
+        .post("/v1/dlq/purge", (req, res) -> guarded(res, () -> deadLetters(req, res, false)))
         .get("/v1/status", (req, res) -> guarded(res, () -> json(res, Status.OK_200, status())))
         .get("/healthz", (req, res) -> json(res, Status.OK_200, obj("status", "up")))
         .get("/readyz", (req, res) -> guarded(res, () -> readiness(res)))
@@ -154,6 +162,30 @@ public final class LocalApi implements AutoCloseable {
     body.put("last_seq", seqs.getLast());
     seqs.forEach(body.putArray("seqs")::add);
     json(res, Status.ACCEPTED_202, body);
+  }
+
+  /** Body {@code {"seqs": [1, 2]}} or {@code {"all": true}}; answers {@code {"count": n}}. */
+  private void deadLetters(ServerRequest req, ServerResponse res, boolean retry) throws Exception {
+    JsonNode body = StatusDocument.JSON.readTree(req.content().hasEntity() ? req.content().as(byte[].class) : new byte[0]);
+    if (body == null || !body.isObject() || !(body.path("all").asBoolean() || body.path("seqs").isArray())) {
+      throw new IllegalArgumentException("expected {\"seqs\": [...]} or {\"all\": true}");
+    }
+    List<Long> seqs = new ArrayList<>();
+    if (body.path("all").asBoolean()) {
+      for (List<DeadLetter> page = outbox.deadLetters(0, 1000); !page.isEmpty();
+          page = outbox.deadLetters(page.getLast().message().seq(), 1000)) {
+        page.forEach(d -> seqs.add(d.message().seq()));
+      }
+    } else {
+      body.path("seqs").forEach(n -> seqs.add(n.asLong()));
+    }
+    int count = retry ? outbox.retryDeadLetters(seqs) : outbox.purgeDeadLetters(seqs);
+    if (retry && count > 0) {
+      published.run();
+    }
+    ObjectNode out = StatusDocument.JSON.createObjectNode();
+    out.put("count", count);
+    json(res, Status.OK_200, out);
   }
 
   private ObjectNode status() {

@@ -161,6 +161,23 @@ class LocalApiTest {
   }
 
   @Test
+  void deadLettersCanBeRetriedAndPurgedThroughTheApi() throws Exception {
+    for (int i = 0; i < 4; i++) {
+      post("/v1/publish/t", "x" + i);
+    }
+    List<Long> seqs = outbox.lease(LeaseRequest.of(10)).seqs();
+    outbox.reject(java.util.Map.of(seqs.get(0), "bad", seqs.get(1), "bad", seqs.get(2), "bad"));
+    outbox.release(List.of(seqs.get(3)));
+    HttpResponse<String> r = post("/v1/dlq/retry", "{\"seqs\": [" + seqs.get(0) + "]}");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(json(r).get("count").asInt()).isEqualTo(1);
+    assertThat(json(post("/v1/dlq/purge", "{\"all\": true}")).get("count").asInt()).isEqualTo(2);
+    assertThat(outbox.stats().deadLetters()).isZero();
+    assertThat(outbox.stats().pendingTotal()).isEqualTo(2);
+    assertThat(post("/v1/dlq/purge", "{}").statusCode()).isEqualTo(400);
+  }
+
+  @Test
   void concurrentPublishersAllGetDistinctDurableSeqs() throws Exception {
     int threads = 8;
     int each = 50;
