@@ -9,7 +9,8 @@ final class KeyNames {
 
   /**
    * A candidate that ends with the wrong name or starts with it (a missing section or
-   * suffix: {@code budget-bytes} or {@code outbox.budget} for {@code outbox.budget-bytes}), else the one within edit distance 3, else null.
+   * suffix: {@code budget-bytes} or {@code outbox.budget} for {@code outbox.budget-bytes}), else the one within edit distance 3 (of
+   * the whole name or, plus one, of its prefix), else null.
    */
   static String nearest(String wrong, Collection<String> candidates) {
     String w = wrong.toLowerCase(Locale.ROOT);
@@ -24,7 +25,11 @@ final class KeyNames {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     for (String c : candidates) {
-      int d = distance(w, c.toLowerCase(Locale.ROOT));
+      String lc = c.toLowerCase(Locale.ROOT);
+      int d = distance(w, lc);
+      if (w.length() >= 6 && lc.length() > w.length()) {
+        d = Math.min(d, distance(w, lc.substring(0, w.length())) + 1); // a misspelt prefix
+      }
       if (d < bestDistance) {
         bestDistance = d;
         best = c;
