@@ -6,7 +6,6 @@ import dev.outpost.edge.OutboxStorageException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -206,10 +205,9 @@ final class CommitLoop implements Runnable {
         lastRecords = Math.max(1, records);
         runBatch(batch);
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        log.warn("Outbox {} writer interrupted; finishing what is queued", store);
-        Thread.interrupted();
-      } catch (RuntimeException | Error e) {
+        // nobody but close() stops the writer, and it does so through the queue: keep going
+        log.warn("Outbox {} writer interrupted; ignoring it, close() stops the writer", store);
+      } catch (RuntimeException e) {
         log.error("Outbox {} writer: unexpected failure", store, e);
         for (Op op : batch) {
           op.fail(new OutboxStorageException("outbox " + store + " writer failed: " + e, e));
@@ -359,7 +357,8 @@ final class CommitLoop implements Runnable {
       hw.executeUpdate();
     }
     if (txn.delta.changesCumulative()) {
-      PreparedStatement c = txn.prepare("UPDATE meta SET value = value + ? WHERE key = ?");
+      PreparedStatement c = txn.prepare("INSERT INTO meta (value, key) VALUES (?, ?)"
+          + " ON CONFLICT (key) DO UPDATE SET value = value + excluded.value");
       addCounter(c, "evicted", txn.delta.evicted);
       addCounter(c, "expired", txn.delta.expired);
       addCounter(c, "dead_lettered", txn.delta.deadLettered);
@@ -385,10 +384,14 @@ final class CommitLoop implements Runnable {
     exec("BEGIN IMMEDIATE");
   }
 
+  /** BEGIN, COMMIT and ROLLBACK, prepared once and reused. */
   private void exec(String sql) throws SQLException {
-    try (Statement s = connection.createStatement()) {
-      s.execute(sql);
+    PreparedStatement p = statements.get(sql);
+    if (p == null) {
+      p = connection.prepareStatement(sql);
+      statements.put(sql, p);
     }
+    p.execute();
   }
 
   private void rollback(Exception cause) {

@@ -107,23 +107,39 @@ final class Housekeeper {
   /** Gives free pages back to the file system and truncates the WAL. */
   void reclaimSpace() throws SQLException {
     try (Statement s = connection.createStatement()) {
-      long free;
-      try (ResultSet rs = s.executeQuery("PRAGMA freelist_count")) {
-        free = rs.next() ? rs.getLong(1) : 0;
-      }
+      long free = freePages(s);
       if (free >= VACUUM_FREE_PAGES) {
-        try (ResultSet rs = s.executeQuery("PRAGMA incremental_vacuum")) {
-          while (rs.next()) {
-            // each row is one page moved; stepping to the end runs the whole vacuum
+        long before = free;
+        // sqlite-jdbc steps this pragma once per execute and each step frees one page: step it
+        // once per free page inside one transaction (one fsync), bounded
+        s.execute("BEGIN IMMEDIATE");
+        try {
+          try (PreparedStatement vacuum = connection.prepareStatement("PRAGMA incremental_vacuum")) {
+            for (int round = 0; round < 4 && free > 0; round++) {
+              for (long i = 0; i < free; i++) {
+                vacuum.execute();
+              }
+              free = freePages(s);
+            }
           }
+          s.execute("COMMIT");
+        } catch (SQLException e) {
+          s.execute("ROLLBACK");
+          throw e;
         }
-        log.debug("Outbox {}: returned {} free pages to the file system", store, free);
+        log.debug("Outbox {}: returned {} free pages to the file system", store, before - free);
       }
       try (ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
         if (rs.next() && rs.getInt(1) != 0) {
           log.debug("Outbox {}: WAL checkpoint was busy; it will be retried", store);
         }
       }
+    }
+  }
+
+  private static long freePages(Statement s) throws SQLException {
+    try (ResultSet rs = s.executeQuery("PRAGMA freelist_count")) {
+      return rs.next() ? rs.getLong(1) : 0;
     }
   }
 }

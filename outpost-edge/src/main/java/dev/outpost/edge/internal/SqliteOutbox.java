@@ -306,7 +306,11 @@ public final class SqliteOutbox implements Outbox {
 
   private void scheduleHousekeeping() {
     if (!closed.get() && housekeepingQueued.compareAndSet(false, true)) {
-      submitHousekeeping();
+      submitHousekeeping().whenComplete((ok, e) -> {
+        if (e != null && !closed.get()) {
+          log.warn("Outbox {}: scheduled housekeeping failed, will retry next interval: {}", store, e.toString());
+        }
+      });
     }
   }
 
