@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Offline-first store-and-forward and sync for edge devices.",
-    subcommands = {CommandLine.HelpCommand.class, AgentCommand.class, StatusCommand.class, InspectCommand.class, DlqCommand.class, DoctorCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, ServerCommand.class, DeviceCommand.class, ExportCommand.class, AgentCommand.class, StatusCommand.class, InspectCommand.class, DlqCommand.class, DoctorCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -41,6 +41,15 @@ public final class Main implements Runnable {
         (ex, commandLine, parseResult) -> {
           commandLine.getErr().println("outpost: " + describe(ex));
           return 1;
+        });
+    // With subcommands, picocli's default shows only "did you mean"; keep the usage as well.
+    cli.setParameterExceptionHandler(
+        (ex, args) -> {
+          PrintWriter err = ex.getCommandLine().getErr();
+          err.println(ex.getMessage());
+          CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+          ex.getCommandLine().usage(err);
+          return 2;
         });
     return cli;
   }

@@ -70,7 +70,7 @@ public enum ContentEncoding {
   public byte[] decode(byte[] body, int maxBytes) {
     if (this == IDENTITY) {
       if (body.length > maxBytes) {
-        throw new WireFormatException("body is " + body.length + " bytes, over the limit of " + maxBytes);
+        throw new BodyTooLargeException("body is " + body.length + " bytes, over the limit of " + maxBytes);
       }
       return body;
     }
@@ -84,7 +84,7 @@ public enum ContentEncoding {
       for (int n; (n = in.read(buf)) > 0; ) {
         total += n;
         if (total > maxBytes) {
-          throw new WireFormatException(
+          throw new BodyTooLargeException(
               headerValue + " body inflates past the limit of " + maxBytes + " bytes");
         }
         out.write(buf, 0, n);

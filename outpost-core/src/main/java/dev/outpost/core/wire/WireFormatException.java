@@ -1,7 +1,7 @@
 package dev.outpost.core.wire;
 
 /** A body that is not a valid wire v1 document. The message names the field or byte at fault. */
-public final class WireFormatException extends RuntimeException {
+public class WireFormatException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   public WireFormatException(String message) {

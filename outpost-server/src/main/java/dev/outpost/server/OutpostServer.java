@@ -1,0 +1,111 @@
+package dev.outpost.server;
+
+import dev.outpost.server.internal.AdminAuth;
+import dev.outpost.server.internal.IngestHandler;
+import dev.outpost.server.internal.PassThroughEncodings;
+import dev.outpost.server.internal.ReadRoutes;
+import dev.outpost.server.internal.ServerMetrics;
+import dev.outpost.server.internal.ServerRoutes;
+import dev.outpost.server.internal.Tokens;
+import io.helidon.webserver.WebServer;
+import java.security.SecureRandom;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cloud ingest server: HTTP API v1 (Helidon SE, virtual threads) over a {@link ServerStore}.
+ *
+ * <pre>
+ * OutpostServer server = OutpostServer.start(ServerConfig.builder().port(0).dataDir(dir).build());
+ * String token = server.devices().add("dev-1");
+ * </pre>
+ *
+ * <p>Every record it acknowledges as stored or duplicate is in a committed store transaction
+ * first; a crash loses nothing that was acknowledged. Thread-safe. {@link #close()} stops taking
+ * requests, lets running ones finish, then closes the store.
+ */
+public final class OutpostServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(OutpostServer.class);
+
+  private final ServerConfig config;
+  private final ServerStore store;
+  private final AdminAuth admin;
+  private final WebServer web;
+
+  private OutpostServer(ServerConfig config, ServerStore store, AdminAuth admin, WebServer web) {
+    this.config = config;
+    this.store = store;
+    this.admin = admin;
+    this.web = web;
+  }
+
+  /** Opens the store, starts listening, and returns once requests are served. */
+  public static OutpostServer start(ServerConfig config) {
+    ServerStore store = ServerStore.open(config);
+    try {
+      AdminAuth admin = AdminAuth.init(config.adminToken(), store.internal(), new Tokens(new SecureRandom()));
+      ServerMetrics metrics = new ServerMetrics(store.internal());
+      ServerRoutes routes =
+          new ServerRoutes(
+              store.internal(),
+              metrics,
+              new IngestHandler(config, store.internal(), store.registry(), metrics),
+              new ReadRoutes(config, store.internal(), store.registry(), admin));
+      WebServer web =
+          WebServer.builder()
+              .host(config.host())
+              .port(config.port())
+              .shutdownHook(false)
+              // Bodies reach IngestHandler as sent: it inflates them itself, with a size bound.
+              .contentEncoding(new PassThroughEncodings())
+              .routing(routes::register)
+              .build()
+              .start();
+      OutpostServer server = new OutpostServer(config, store, admin, web);
+      LOG.debug("outpost server listening on {} ({} store)", server.url(), config.store());
+      return server;
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  /** The port it listens on (the real one when configured with 0). */
+  public int port() {
+    return web.port();
+  }
+
+  /** The base URL, e.g. {@code http://127.0.0.1:8080}. */
+  public String url() {
+    String host = config.host();
+    if (host.equals("0.0.0.0") || host.equals("::")) {
+      host = "127.0.0.1";
+    }
+    return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
+  }
+
+  public Devices devices() {
+    return store.devices();
+  }
+
+  /** The store it runs on (read-back in-process, as {@code GET /v1/messages} does over HTTP). */
+  public ServerStore store() {
+    return store;
+  }
+
+  /** The admin token if this start generated it (first start, none configured): show it once. */
+  public Optional<String> generatedAdminToken() {
+    return admin.generatedToken();
+  }
+
+  public ServerConfig config() {
+    return config;
+  }
+
+  @Override
+  public void close() {
+    web.stop();
+    store.close();
+  }
+}

@@ -1,0 +1,194 @@
+package dev.outpost.server.internal;
+
+import dev.outpost.core.Batch;
+import dev.outpost.core.BatchResult;
+import dev.outpost.core.Message;
+import dev.outpost.core.RecordResult;
+import dev.outpost.core.wire.BodyTooLargeException;
+import dev.outpost.core.wire.ContentEncoding;
+import dev.outpost.core.wire.WireCodec;
+import dev.outpost.core.wire.WireFormatException;
+import dev.outpost.server.ServerConfig;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code POST /v1/ingest}: authenticate, read a bounded body, inflate, decode, check each record,
+ * store, answer one result per record. The answer is written only after the store's commit
+ * returned. Whole-request problems (auth, size, encoding, syntax, another device's id) store
+ * nothing; a bad record is rejected with a reason while its neighbours are stored. Stateless
+ * apart from its collaborators; thread-safe.
+ */
+public final class IngestHandler implements Handler {
+  private final ServerConfig config;
+  private final Store store;
+  private final DeviceRegistry devices;
+  private final ServerMetrics metrics;
+
+  public IngestHandler(ServerConfig config, Store store, DeviceRegistry devices, ServerMetrics metrics) {
+    this.config = config;
+    this.store = store;
+    this.devices = devices;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void handle(ServerRequest req, ServerResponse res) {
+    long receivedAt = config.clock().millis();
+    String device = authenticate(req);
+    ContentEncoding encoding;
+    try {
+      encoding = ContentEncoding.parse(req.headers().first(HeaderNames.CONTENT_ENCODING).orElse(null));
+    } catch (IllegalArgumentException e) {
+      throw new ApiException(415, "unsupported_encoding", e.getMessage());
+    }
+    String contentType = req.headers().first(HeaderNames.CONTENT_TYPE).orElse(null);
+    checkMediaType(contentType);
+    byte[] raw = HttpBodies.read(req, config.maxBodyBytes());
+    Batch batch = decode(contentType, encoding, raw);
+    if (!batch.deviceId().equals(device)) {
+      throw new ApiException(403, "wrong_device",
+          "this token belongs to device '" + device + "' but the batch names device '" + batch.deviceId() + "'");
+    }
+    if (batch.size() > config.maxBatchRecords()) {
+      throw new ApiException(413, "too_many_records",
+          "batch has " + batch.size() + " records, over the limit of " + config.maxBatchRecords());
+    }
+    int pending = store.pendingRecords();
+    if (pending + batch.size() > config.maxPendingRecords()) {
+      throw new ApiException(503, "overloaded",
+          pending + " records are waiting for the store (limit " + config.maxPendingRecords() + "); retry later", 1);
+    }
+
+    RecordResult[] results = new RecordResult[batch.size()];
+    List<Message> accepted = new ArrayList<>(batch.size());
+    int[] acceptedAt = new int[batch.size()];
+    for (int i = 0; i < batch.size(); i++) {
+      Message m = batch.messages().get(i);
+      String problem = problem(m);
+      if (problem != null) {
+        results[i] = RecordResult.rejected(m.seq(), problem);
+      } else {
+        acceptedAt[accepted.size()] = i;
+        accepted.add(m);
+      }
+    }
+    int rejected = batch.size() - accepted.size();
+    long start = System.nanoTime();
+    boolean[] stored;
+    try {
+      stored = store.ingest(new Store.Write(device, batch.epoch(), accepted, rejected, receivedAt));
+    } catch (StoreException e) {
+      throw new ApiException(503, "store_unavailable", "the store did not commit: " + e.getMessage(), 2);
+    }
+    metrics.commit(System.nanoTime() - start);
+    int storedCount = 0;
+    for (int k = 0; k < accepted.size(); k++) {
+      long seq = accepted.get(k).seq();
+      results[acceptedAt[k]] = stored[k] ? RecordResult.stored(seq) : RecordResult.duplicate(seq);
+      storedCount += stored[k] ? 1 : 0;
+    }
+    metrics.records(storedCount, accepted.size() - storedCount, rejected);
+    byte[] answer = WireCodec.encodeResult(new BatchResult(List.of(results), config.clock().millis()));
+    res.header(HeaderNames.CONTENT_TYPE, WireCodec.JSON);
+    res.send(answer);
+  }
+
+  private String authenticate(ServerRequest req) {
+    String token = Tokens.bearer(req.headers().first(HeaderNames.AUTHORIZATION).orElse(null));
+    if (token == null) {
+      throw ApiException.unauthorized("missing 'Authorization: Bearer <device token>' header");
+    }
+    try {
+      return devices.authenticate(token).orElseThrow(
+          () -> ApiException.unauthorized("unknown or revoked device token"));
+    } catch (StoreException e) {
+      throw new ApiException(503, "store_unavailable", "cannot check the token: " + e.getMessage(), 2);
+    }
+  }
+
+  private static void checkMediaType(String contentType) {
+    if (contentType == null || contentType.isBlank()) {
+      return;
+    }
+    String ct = contentType.toLowerCase(Locale.ROOT);
+    if (!ct.startsWith(WireCodec.BINARY) && !ct.contains("json")) {
+      throw new ApiException(415, "unsupported_media_type",
+          "unsupported Content-Type '" + contentType + "' (supported: " + WireCodec.JSON + ", " + WireCodec.BINARY + ")");
+    }
+  }
+
+  private Batch decode(String contentType, ContentEncoding encoding, byte[] raw) {
+    byte[] body;
+    try {
+      body = encoding.decode(raw, config.maxInflatedBytes());
+    } catch (BodyTooLargeException e) {
+      throw new ApiException(413, "body_too_large", e.getMessage());
+    } catch (WireFormatException e) {
+      throw ApiException.badRequest("bad_encoding", e.getMessage());
+    }
+    try {
+      return WireCodec.decodeBatch(contentType, body);
+    } catch (WireFormatException e) {
+      throw ApiException.badRequest("malformed_batch", e.getMessage());
+    } catch (RuntimeException e) {
+      // The codec validates fields itself; anything else it throws is still the body's fault.
+      throw ApiException.badRequest("malformed_batch", "cannot decode the batch: " + e.getMessage());
+    }
+  }
+
+  /** Why a record cannot be stored, or null if it can. */
+  String problem(Message m) {
+    String topic = m.topic();
+    if (topic.isBlank()) {
+      return "empty topic";
+    }
+    int topicBytes = topic.getBytes(StandardCharsets.UTF_8).length;
+    if (topicBytes > config.maxTopicBytes()) {
+      return "topic is " + topicBytes + " bytes, over the limit of " + config.maxTopicBytes();
+    }
+    if (!storable(topic)) {
+      return "topic contains a NUL character or broken UTF-16";
+    }
+    if (m.payload().length > config.maxPayloadBytes()) {
+      return "payload is " + m.payload().length + " bytes, over the limit of " + config.maxPayloadBytes();
+    }
+    int headerBytes = 0;
+    for (Map.Entry<String, String> h : m.headers().entrySet()) {
+      if (!storable(h.getKey()) || !storable(h.getValue())) {
+        return "header '" + h.getKey().replace('\0', '?') + "' contains a NUL character or broken UTF-16";
+      }
+      headerBytes += h.getKey().length() + h.getValue().length();
+    }
+    if (headerBytes > config.maxHeaderBytes()) {
+      return "headers are " + headerBytes + " chars, over the limit of " + config.maxHeaderBytes();
+    }
+    return null;
+  }
+
+  /** PostgreSQL text cannot hold NUL, and a lone surrogate cannot be encoded: refuse both. */
+  private static boolean storable(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == 0) {
+        return false;
+      }
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
+          return false;
+        }
+        i++;
+      } else if (Character.isLowSurrogate(c)) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

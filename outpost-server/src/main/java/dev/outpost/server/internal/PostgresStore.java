@@ -1,0 +1,261 @@
+package dev.outpost.server.internal;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.outpost.core.Message;
+import dev.outpost.server.DeviceInfo;
+import dev.outpost.server.StoredRecord;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The production store: PostgreSQL through a HikariCP pool. The schema is created (or brought up
+ * to date) on open, under an advisory lock so several servers may start at once.
+ *
+ * <p>Exactly once across processes: one batch is one transaction with one multi-row {@code
+ * INSERT ... SELECT FROM unnest(...) ON CONFLICT (device_id, epoch, seq) DO NOTHING RETURNING
+ * seq}; the unique index decides stored vs duplicate, even when two servers take the same batch
+ * at the same moment (the second waits for the first's row lock, then sees the conflict).
+ *
+ * <p>Read-back order: a bigserial is drawn before commit, so two concurrent transactions could
+ * commit in the other order and a reader paging {@code after=cursor} would skip the lower one.
+ * Every ingest therefore takes {@code pg_advisory_xact_lock(INGEST_LOCK)} before drawing
+ * server_seq values and holds it until commit: server_seq order is commit order on every server
+ * sharing the database. The cost is that ingest commits are serialized (each still carries a
+ * whole batch). Thread-safe; durability is PostgreSQL's (synchronous_commit as configured).
+ */
+public final class PostgresStore implements Store {
+  /** Advisory lock key taken around every ingest insert ("OUTPOST1" as a long). */
+  static final long INGEST_LOCK = 0x4F5554504F535431L;
+  private static final long SCHEMA_LOCK = INGEST_LOCK + 1;
+
+  private static final String[] SCHEMA = {
+    "CREATE TABLE IF NOT EXISTS messages (server_seq BIGSERIAL PRIMARY KEY, device_id TEXT NOT NULL,"
+        + " epoch BIGINT NOT NULL, seq BIGINT NOT NULL, topic TEXT NOT NULL, priority SMALLINT NOT NULL,"
+        + " ts BIGINT NOT NULL, received_at BIGINT NOT NULL, headers TEXT, payload BYTEA NOT NULL,"
+        + " UNIQUE (device_id, epoch, seq))",
+    "CREATE TABLE IF NOT EXISTS devices (device_id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE,"
+        + " created_at BIGINT NOT NULL, revoked_at BIGINT NOT NULL DEFAULT 0,"
+        + " last_seen BIGINT NOT NULL DEFAULT 0, stored BIGINT NOT NULL DEFAULT 0,"
+        + " duplicates BIGINT NOT NULL DEFAULT 0, rejected BIGINT NOT NULL DEFAULT 0,"
+        + " health TEXT, health_at BIGINT NOT NULL DEFAULT 0)",
+    "CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    // Later schema versions add their ALTER TABLE ... ADD COLUMN IF NOT EXISTS lines here.
+  };
+
+  private static final String INSERT =
+      "INSERT INTO messages (" + JdbcQueries.INSERT_MESSAGE_COLUMNS + ")"
+          + " SELECT ?, ?, u.seq, u.topic, u.priority, u.ts, ?, u.headers, u.payload"
+          + " FROM unnest(?::bigint[], ?::text[], ?::smallint[], ?::bigint[], ?::text[], ?::bytea[])"
+          + " AS u(seq, topic, priority, ts, headers, payload)"
+          + " ON CONFLICT (device_id, epoch, seq) DO NOTHING RETURNING seq";
+
+  private final HikariDataSource pool;
+  private final String where;
+
+  private PostgresStore(HikariDataSource pool, String where) {
+    this.pool = pool;
+    this.where = where;
+  }
+
+  /** Connects, creates or migrates the schema, and returns the store. */
+  public static PostgresStore open(String jdbcUrl, int poolSize) {
+    HikariConfig hc = new HikariConfig();
+    hc.setJdbcUrl(jdbcUrl);
+    hc.setMaximumPoolSize(poolSize);
+    hc.setPoolName("outpost-pg");
+    hc.setAutoCommit(false);
+    hc.setConnectionTimeout(10_000);
+    hc.setInitializationFailTimeout(10_000);
+    String where = redact(jdbcUrl);
+    HikariDataSource pool;
+    try {
+      pool = new HikariDataSource(hc);
+    } catch (RuntimeException e) {
+      throw new StoreException("cannot connect to PostgreSQL at " + where + ": " + rootMessage(e), e);
+    }
+    PostgresStore store = new PostgresStore(pool, where);
+    try {
+      store.tx(c -> {
+        try (Statement s = c.createStatement()) {
+          s.execute("SELECT pg_advisory_xact_lock(" + SCHEMA_LOCK + ")");
+          for (String ddl : SCHEMA) {
+            s.execute(ddl);
+          }
+        }
+        return null;
+      });
+    } catch (RuntimeException e) {
+      pool.close();
+      throw e;
+    }
+    return store;
+  }
+
+  @Override
+  public boolean[] ingest(Write w) {
+    List<Message> ms = w.messages();
+    return tx(c -> {
+      boolean[] stored = new boolean[ms.size()];
+      int n = 0;
+      if (!ms.isEmpty()) {
+        try (Statement s = c.createStatement()) {
+          s.execute("SELECT pg_advisory_xact_lock(" + INGEST_LOCK + ")");
+        }
+        Map<Long, Integer> inserted = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(INSERT)) {
+          int size = ms.size();
+          Long[] seqs = new Long[size];
+          String[] topics = new String[size];
+          Short[] priorities = new Short[size];
+          Long[] tss = new Long[size];
+          String[] headers = new String[size];
+          byte[][] payloads = new byte[size][];
+          for (int i = 0; i < size; i++) {
+            Message m = ms.get(i);
+            seqs[i] = m.seq();
+            topics[i] = m.topic();
+            priorities[i] = (short) m.priority().rank();
+            tss[i] = m.timestampMillis();
+            headers[i] = JdbcQueries.headersJson(m.headers());
+            payloads[i] = m.payload();
+          }
+          ps.setString(1, w.deviceId());
+          ps.setLong(2, w.epoch());
+          ps.setLong(3, w.receivedAt());
+          ps.setArray(4, c.createArrayOf("bigint", seqs));
+          ps.setArray(5, c.createArrayOf("text", topics));
+          ps.setArray(6, c.createArrayOf("smallint", priorities));
+          ps.setArray(7, c.createArrayOf("bigint", tss));
+          ps.setArray(8, c.createArrayOf("text", headers));
+          ps.setArray(9, c.createArrayOf("bytea", payloads));
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              inserted.merge(rs.getLong(1), 1, Integer::sum);
+            }
+          }
+        }
+        // A seq sent twice in one batch is inserted once: its first occurrence is the stored one.
+        for (int i = 0; i < ms.size(); i++) {
+          Integer left = inserted.get(ms.get(i).seq());
+          if (left != null && left > 0) {
+            stored[i] = true;
+            inserted.put(ms.get(i).seq(), left - 1);
+            n++;
+          }
+        }
+      }
+      try (PreparedStatement count = c.prepareStatement(JdbcQueries.countWriteSql("GREATEST"))) {
+        JdbcQueries.countWrite(count, w, n, ms.size() - n);
+      }
+      return stored;
+    });
+  }
+
+  @Override
+  public List<StoredRecord> page(long after, int limit, String device, String topic) {
+    return tx(c -> JdbcQueries.page(c, after, limit, device, topic));
+  }
+
+  @Override
+  public void addDevice(String deviceId, String tokenHash, long now) {
+    tx(c -> {
+      JdbcQueries.addDevice(c, deviceId, tokenHash, now);
+      return null;
+    });
+  }
+
+  @Override
+  public boolean revokeDevice(String deviceId, long now) {
+    return tx(c -> JdbcQueries.revokeDevice(c, deviceId, now));
+  }
+
+  @Override
+  public Optional<String> deviceForToken(String tokenHash) {
+    return tx(c -> JdbcQueries.deviceForToken(c, tokenHash));
+  }
+
+  @Override
+  public List<DeviceInfo> devices() {
+    return tx(JdbcQueries::devices);
+  }
+
+  @Override
+  public void putHealth(String deviceId, String json, long now) {
+    tx(c -> {
+      JdbcQueries.putHealth(c, deviceId, json, now);
+      return null;
+    });
+  }
+
+  @Override
+  public Optional<String> adminTokenHash() {
+    return tx(c -> JdbcQueries.setting(c, "admin_token_hash"));
+  }
+
+  @Override
+  public String initAdminTokenHash(String hash) {
+    return tx(c -> {
+      JdbcQueries.insertSettingIfAbsent(c, "admin_token_hash", hash);
+      return JdbcQueries.setting(c, "admin_token_hash").orElseThrow();
+    });
+  }
+
+  @Override
+  public void ping() {
+    tx(c -> {
+      try (Statement s = c.createStatement()) {
+        s.executeQuery("SELECT 1").close();
+      }
+      return null;
+    });
+  }
+
+  @FunctionalInterface
+  private interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  /** Runs work in one transaction: commit on success, rollback on any failure. */
+  private <T> T tx(Work<T> work) {
+    try (Connection c = pool.getConnection()) {
+      try {
+        T result = work.run(c);
+        c.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw new StoreException("PostgreSQL at " + where + " failed: " + rootMessage(e), e);
+    }
+  }
+
+  /** Drops the password from a JDBC URL so it can go into messages and logs. */
+  static String redact(String url) {
+    return url.replaceAll("(?i)(password=)[^&]*", "$1***");
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + t.getMessage() + ")";
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+  }
+
+}

@@ -1,0 +1,94 @@
+package dev.outpost.server.internal;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * All of the HTTP API in one routing: ingest, read-back and admin, probes and metrics, plus the
+ * error mapping that turns every failure into {@code {"error":{"code","message"}}} with the
+ * right status (an unexpected exception is a logged 500, never a dead server).
+ */
+public final class ServerRoutes {
+  private static final Logger LOG = LoggerFactory.getLogger(ServerRoutes.class);
+
+  private final Store store;
+  private final ServerMetrics metrics;
+  private final IngestHandler ingest;
+  private final ReadRoutes reads;
+
+  public ServerRoutes(Store store, ServerMetrics metrics, IngestHandler ingest, ReadRoutes reads) {
+    this.store = store;
+    this.metrics = metrics;
+    this.ingest = ingest;
+    this.reads = reads;
+  }
+
+  public void register(HttpRouting.Builder r) {
+    r.addFilter((chain, req, res) -> {
+      try {
+        chain.proceed();
+      } finally {
+        metrics.request(res.status().code());
+      }
+    });
+    r.post("/v1/ingest", ingest);
+    reads.register(r);
+    r.get("/healthz", (req, res) -> ReadRoutes.sendJson(res, 200, g -> {
+      g.writeStartObject();
+      g.writeStringField("status", "ok");
+      g.writeEndObject();
+    }));
+    r.get("/readyz", (req, res) -> {
+      store.ping();
+      ReadRoutes.sendJson(res, 200, g -> {
+        g.writeStartObject();
+        g.writeStringField("status", "ready");
+        g.writeEndObject();
+      });
+    });
+    r.get("/metrics", (req, res) -> {
+      res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+      res.send(metrics.scrape().getBytes(StandardCharsets.UTF_8));
+    });
+    r.any((req, res) -> {
+      throw new ApiException(404, "not_found", "no endpoint " + req.prologue().method().text() + " "
+          + req.path().path() + " (see docs/protocol.md)");
+    });
+    r.error(ApiException.class, (req, res, e) -> send(res, e));
+    r.error(StoreException.class, (req, res, e) -> {
+      LOG.warn("{} {}: store failed: {}", req.prologue().method().text(), req.path().path(), e.getMessage());
+      send(res, new ApiException(503, "store_unavailable", e.getMessage(), 2));
+    });
+    r.error(Throwable.class, (req, res, e) -> {
+      LOG.error("{} {} failed unexpectedly", req.prologue().method().text(), req.path().path(), e);
+      send(res, new ApiException(500, "internal", "unexpected server error: " + e));
+    });
+  }
+
+  static void send(ServerResponse res, ApiException e) {
+    if (res.isSent()) {
+      return;
+    }
+    if (e.retryAfterSeconds() > 0) {
+      res.header(HeaderNames.RETRY_AFTER, Integer.toString(e.retryAfterSeconds()));
+    }
+    try {
+      ReadRoutes.sendJson(res, e.status(), g -> {
+        g.writeStartObject();
+        g.writeObjectFieldStart("error");
+        g.writeStringField("code", e.code());
+        g.writeStringField("message", e.getMessage());
+        g.writeEndObject();
+        g.writeEndObject();
+      });
+    } catch (IOException io) {
+      LOG.warn("could not send error {}: {}", e.code(), io.getMessage());
+    }
+  }
+
+}

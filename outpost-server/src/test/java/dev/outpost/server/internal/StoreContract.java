@@ -1,0 +1,194 @@
+package dev.outpost.server.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.outpost.core.Batch;
+import dev.outpost.core.Message;
+import dev.outpost.server.DeviceInfo;
+import dev.outpost.server.StoredRecord;
+import dev.outpost.server.testing.Batches;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The behaviour every {@link Store} must have; run against SQLite and PostgreSQL. */
+abstract class StoreContract {
+  Store store;
+
+  /** A fresh, empty store. */
+  abstract Store openStore() throws Exception;
+
+  @BeforeEach
+  void open() throws Exception {
+    store = openStore();
+    store.addDevice("dev-1", "hash-1", 1000);
+    store.addDevice("dev-2", "hash-2", 1000);
+  }
+
+  @AfterEach
+  void closeStore() {
+    store.close();
+  }
+
+  static Store.Write write(Batch b, long receivedAt) {
+    return new Store.Write(b.deviceId(), b.epoch(), b.messages(), 0, receivedAt);
+  }
+
+  @Test
+  void storesEachRecordOnceAndTellsDuplicates() {
+    Batch b = Batches.batch("dev-1", 7, 1, 5);
+    assertThat(store.ingest(write(b, 2000))).containsExactly(true, true, true, true, true);
+    assertThat(store.ingest(write(b, 3000))).containsExactly(false, false, false, false, false);
+    Batch overlap = Batches.batch("dev-1", 7, 4, 4);
+    assertThat(store.ingest(write(overlap, 4000))).containsExactly(false, false, true, true);
+    List<StoredRecord> all = store.page(0, 100, null, null);
+    assertThat(all).extracting(r -> r.message().seq()).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L);
+    assertThat(all.get(0).receivedAt()).isEqualTo(2000);
+    assertThat(all.get(6).receivedAt()).isEqualTo(4000);
+  }
+
+  @Test
+  void sameSeqTwiceInOneWriteIsStoredOnceFirstOccurrenceWins() {
+    Message m = Batches.message("dev-1", 1, 9);
+    Store.Write w = new Store.Write("dev-1", 1, List.of(m, m, Batches.message("dev-1", 1, 10)), 0, 1);
+    assertThat(store.ingest(w)).containsExactly(true, false, true);
+  }
+
+  @Test
+  void dedupeKeyIsDeviceEpochSeq() {
+    assertThat(store.ingest(write(Batches.batch("dev-1", 1, 1, 2), 1))).containsOnly(true);
+    assertThat(store.ingest(write(Batches.batch("dev-1", 2, 1, 2), 1))).containsOnly(true);
+    assertThat(store.ingest(write(Batches.batch("dev-2", 1, 1, 2), 1))).containsOnly(true);
+    assertThat(store.page(0, 100, null, null)).hasSize(6);
+  }
+
+  @Test
+  void recordsComeBackExactlyAsSent() {
+    Batch b = Batches.batch("dev-1", -42, 1, 4);
+    store.ingest(write(b, 5));
+    List<StoredRecord> got = store.page(0, 10, null, null);
+    assertThat(got).extracting(StoredRecord::message).containsExactlyElementsOf(b.messages());
+    assertThat(got).allSatisfy(r -> {
+      assertThat(r.deviceId()).isEqualTo("dev-1");
+      assertThat(r.epoch()).isEqualTo(-42);
+    });
+  }
+
+  @Test
+  void emptyWriteOnlyTouchesTheDevice() {
+    assertThat(store.ingest(new Store.Write("dev-1", 1, List.of(), 3, 777))).isEmpty();
+    DeviceInfo d = device("dev-1");
+    assertThat(d.lastSeen()).isEqualTo(777);
+    assertThat(d.rejected()).isEqualTo(3);
+  }
+
+  @Test
+  void pagesInServerOrderWithFilters() {
+    store.ingest(write(Batches.batch("dev-1", 1, 1, 6), 1));
+    store.ingest(write(Batches.batch("dev-2", 1, 1, 6), 1));
+    List<StoredRecord> all = store.page(0, 100, null, null);
+    assertThat(all).hasSize(12);
+    assertThat(all).extracting(StoredRecord::serverSeq).isSorted().doesNotHaveDuplicates();
+
+    List<StoredRecord> seen = new ArrayList<>();
+    long after = 0;
+    for (int i = 0; i < 10; i++) {
+      List<StoredRecord> page = store.page(after, 5, null, null);
+      if (page.isEmpty()) {
+        break;
+      }
+      seen.addAll(page);
+      after = page.getLast().serverSeq();
+    }
+    assertThat(seen).isEqualTo(all);
+
+    assertThat(store.page(0, 100, "dev-2", null)).hasSize(6).allMatch(r -> r.deviceId().equals("dev-2"));
+    assertThat(store.page(0, 100, "dev-2", "t/0")).extracting(r -> r.message().seq()).containsExactly(3L, 6L);
+    assertThat(store.page(0, 100, null, "t/1")).hasSize(4);
+  }
+
+  @Test
+  void concurrentWritesOfTheSameRecordsStoreEachOnce() throws Exception {
+    int writers = 6;
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    try {
+      List<Future<boolean[]>> results = new ArrayList<>();
+      for (int w = 0; w < writers; w++) {
+        int shift = w % 3;
+        results.add(pool.submit(() -> store.ingest(write(Batches.batch("dev-1", 5, 1 + shift * 50, 200), 1))));
+      }
+      int stored = 0;
+      for (Future<boolean[]> f : results) {
+        for (boolean b : f.get()) {
+          stored += b ? 1 : 0;
+        }
+      }
+      assertThat(stored).isEqualTo(300); // seqs 1..300 across the overlapping batches
+      List<StoredRecord> all = store.page(0, 10_000, null, null);
+      Set<Long> seqs = new HashSet<>();
+      all.forEach(r -> seqs.add(r.message().seq()));
+      assertThat(all).hasSize(300);
+      assertThat(seqs).hasSize(300);
+      DeviceInfo d = device("dev-1");
+      assertThat(d.stored()).isEqualTo(300);
+      assertThat(d.duplicates()).isEqualTo(writers * 200 - 300);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void devicesTokensAndRevocation() {
+    assertThat(store.deviceForToken("hash-1")).contains("dev-1");
+    assertThat(store.deviceForToken("nope")).isEmpty();
+    assertThatThrownBy(() -> store.addDevice("dev-1", "other", 1))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already exists");
+    assertThat(store.revokeDevice("dev-1", 5000)).isTrue();
+    assertThat(store.revokeDevice("dev-1", 6000)).isFalse();
+    assertThat(store.revokeDevice("ghost", 6000)).isFalse();
+    assertThat(store.deviceForToken("hash-1")).isEmpty();
+    assertThat(device("dev-1").revokedAt()).isEqualTo(5000);
+    assertThat(store.devices()).extracting(DeviceInfo::deviceId).containsExactly("dev-1", "dev-2");
+  }
+
+  @Test
+  void countsAndHealthPerDevice() {
+    store.ingest(new Store.Write("dev-2", 1, Batches.batch("dev-2", 1, 1, 3).messages(), 2, 100));
+    store.ingest(write(Batches.batch("dev-2", 1, 2, 3), 200));
+    store.putHealth("dev-2", "{\"link\":\"ONLINE\"}", 300);
+    DeviceInfo d = device("dev-2");
+    assertThat(d.stored()).isEqualTo(4);
+    assertThat(d.duplicates()).isEqualTo(2);
+    assertThat(d.rejected()).isEqualTo(2);
+    assertThat(d.lastSeen()).isEqualTo(300);
+    assertThat(d.healthJson()).isEqualTo("{\"link\":\"ONLINE\"}");
+    assertThat(d.healthAt()).isEqualTo(300);
+    assertThatThrownBy(() -> store.putHealth("ghost", "{}", 1)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void adminHashIsSetOnce() {
+    assertThat(store.adminTokenHash()).isEmpty();
+    assertThat(store.initAdminTokenHash("first")).isEqualTo("first");
+    assertThat(store.initAdminTokenHash("second")).isEqualTo("first");
+    assertThat(store.adminTokenHash()).contains("first");
+  }
+
+  @Test
+  void pingsWhenOpenAndReportsPending() {
+    store.ping();
+    assertThat(store.pendingRecords()).isZero();
+  }
+
+  DeviceInfo device(String id) {
+    return store.devices().stream().filter(d -> d.deviceId().equals(id)).findFirst().orElseThrow();
+  }
+}
