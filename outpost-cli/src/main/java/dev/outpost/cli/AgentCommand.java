@@ -72,6 +72,7 @@ public final class AgentCommand implements Callable<Integer> {
     }
     if (printConfig) {
       spec.commandLine().getOut().print(agentConfig.describe());
+      spec.commandLine().getOut().flush();
       return 0;
     }
     Agent.run(agentConfig);

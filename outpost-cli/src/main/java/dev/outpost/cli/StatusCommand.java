@@ -53,6 +53,7 @@ public final class StatusCommand implements Callable<Integer> {
           StatusDocument.JSON.writer().with(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc));
     } else {
       spec.commandLine().getOut().print(StatusDocument.table(doc));
+      spec.commandLine().getOut().flush();
     }
     return 0;
   }

@@ -124,7 +124,7 @@ public final class Agent implements AutoCloseable {
     long startNanos = System.nanoTime();
     try {
       log.info("Agent stopping: no new publishes; letting in-flight batches settle for up to {}",
-          config.drainTimeout());
+          dev.outpost.edge.agent.internal.ValueType.formatDuration(config.drainTimeout()));
       api.stopAccepting();
       api.close();
       closeWithin(sync, config.drainTimeout());

@@ -271,7 +271,8 @@ public final class AgentConfig {
       if (inline != null) {
         return inline;
       }
-      if (file == null) {
+      if (file == null || !forAgent) {
+        // Operator commands never need the token: they do not read a token file they may not own.
         if (forAgent) {
           throw new ConfigException("config key 'token' or 'token-file' is required: the device "
               + "token from `outpost device add` (" + TOKEN.envName() + " or "

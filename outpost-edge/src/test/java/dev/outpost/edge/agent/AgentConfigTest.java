@@ -163,6 +163,9 @@ class AgentConfigTest {
     AgentConfig store = AgentConfig.load(null, Map.of(), Map.of("data-dir", tmp.toString()), false);
     assertThat(store.dataDir()).isEqualTo(tmp);
     assertThat(store.token()).isNull();
+    AgentConfig noTokenRead = AgentConfig.load(null, Map.of("OUTPOST_TOKEN_FILE", tmp.resolve("not-mine").toString()),
+        Map.of("data-dir", tmp.toString()), false);
+    assertThat(noTokenRead.token()).isNull();
   }
 
   @Test
