@@ -96,7 +96,7 @@ public final class AppendBenchmark {
       byte[] payload = new byte[o.payloadBytes()];
       long[][] latencies = new long[producers][];
       long[] counts = new long[producers];
-      long warmupEnd = System.nanoTime() + 500_000_000L;
+      long warmupEnd = System.nanoTime() + Math.min(500_000_000L, o.perPoint().toNanos() / 2);
       long start = warmupEnd;
       long end = start + o.perPoint().toNanos();
       List<Thread> threads = new ArrayList<>();

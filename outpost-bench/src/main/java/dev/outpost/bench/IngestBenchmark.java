@@ -67,7 +67,7 @@ public final class IngestBenchmark {
   private IngestBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    java.util.logging.Logger.getLogger("io.helidon").setLevel(java.util.logging.Level.WARNING);
+    java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING); // Helidon logs through JUL
     Options o = Options.defaults();
     for (int i = 0; i + 1 < args.length; i += 2) {
       String v = args[i + 1];

@@ -44,6 +44,8 @@ public final class HttpTransport implements Transport {
   private final Clock clock;
   private final AtomicLong requests = new AtomicLong();
   private final AtomicLong bytesSent = new AtomicLong();
+  private final AtomicLong ingestRequests = new AtomicLong();
+  private final AtomicLong ingestBodyBytes = new AtomicLong();
 
   public HttpTransport(SyncConfig config, Clock clock) {
     this.client =
@@ -78,6 +80,8 @@ public final class HttpTransport implements Transport {
     if (encoding != ContentEncoding.IDENTITY) {
       req.header("Content-Encoding", encoding.headerValue());
     }
+    ingestRequests.incrementAndGet();
+    ingestBodyBytes.addAndGet(body.length);
     long start = System.nanoTime();
     HttpResponse<byte[]> resp;
     try {
@@ -122,8 +126,9 @@ public final class HttpTransport implements Transport {
       if (resp.statusCode() / 100 == 2) {
         return new SendOutcome.Answered(new BatchResult(java.util.List.of(), 0), latency);
       }
-      return new SendOutcome.Failed(
-          ErrorKind.SERVER_ERROR, resp.statusCode(), errorMessage(resp.statusCode(), resp.body()), null, latency);
+      int status = resp.statusCode();
+      ErrorKind kind = status == 429 || status == 503 ? ErrorKind.THROTTLED : ErrorKind.SERVER_ERROR;
+      return new SendOutcome.Failed(kind, status, errorMessage(status, resp.body()), null, latency);
     } catch (IOException e) {
       return networkFailure(e, start);
     }
@@ -153,6 +158,16 @@ public final class HttpTransport implements Transport {
   @Override
   public long bytesSent() {
     return bytesSent.get();
+  }
+
+  /** {@code POST /v1/ingest} requests made so far (retries included). */
+  public long ingestRequests() {
+    return ingestRequests.get();
+  }
+
+  /** Ingest request bodies as sent (encoded and compressed), in bytes, retries included. */
+  public long ingestBodyBytes() {
+    return ingestBodyBytes.get();
   }
 
   @Override

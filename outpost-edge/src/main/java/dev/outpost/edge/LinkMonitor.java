@@ -42,7 +42,10 @@ public final class LinkMonitor implements AutoCloseable {
       int consecutiveFailures,
       double failureShare,
       Duration averageLatency,
-      Duration nextHeartbeatIn) {}
+      Duration nextHeartbeatIn,
+      ErrorKind lastFailureKind,
+      String lastFailure,
+      Instant lastFailureAt) {}
 
   private final Transport transport;
   private final SyncConfig config;
@@ -57,6 +60,9 @@ public final class LinkMonitor implements AutoCloseable {
   private ScheduledFuture<?> nextBeat;
   private long nextBeatAtMillis;
   private boolean closed;
+  private ErrorKind lastFailureKind;
+  private String lastFailure;
+  private Instant lastFailureAt;
 
   public LinkMonitor(Transport transport, SyncConfig config, Clock clock) {
     this.transport = transport;
@@ -93,7 +99,10 @@ public final class LinkMonitor implements AutoCloseable {
         machine.consecutiveFailures(),
         machine.failureShare(),
         Duration.ofMillis(machine.averageLatencyMillis()),
-        Duration.ofMillis(Math.max(0, nextBeatAtMillis - now)));
+        Duration.ofMillis(Math.max(0, nextBeatAtMillis - now)),
+        lastFailureKind,
+        lastFailure,
+        lastFailureAt);
   }
 
   /** A request got an answer from the server (any answer that proves the link works). */
@@ -116,6 +125,9 @@ public final class LinkMonitor implements AutoCloseable {
     LinkState to;
     synchronized (this) {
       from = machine.state();
+      lastFailureKind = kind;
+      lastFailure = message;
+      lastFailureAt = clock.instant();
       to = machine.onFailure(clock.millis());
       afterChange(from, to);
     }
@@ -155,8 +167,10 @@ public final class LinkMonitor implements AutoCloseable {
       SendOutcome o = transport.probe();
       if (o instanceof SendOutcome.Answered a) {
         recordSuccess(a.latency());
-      } else if (o instanceof SendOutcome.Failed f) {
+      } else if (o instanceof SendOutcome.Failed f && f.kind().linkFailure()) {
         recordFailure(f.kind(), f.message());
+      } else {
+        recordSuccess(o.latency()); // a busy server (429/503) still proves the link works
       }
     }
     LinkState from;

@@ -3,13 +3,14 @@ package dev.outpost.edge;
 import dev.outpost.core.Backoff;
 import dev.outpost.core.LinkState;
 import dev.outpost.core.Priority;
-import dev.outpost.edge.internal.Delivery;
-import dev.outpost.edge.internal.Delivery.Verdict;
+import dev.outpost.edge.internal.BatchDelivery;
+import dev.outpost.edge.internal.BatchDelivery.Verdict;
+import dev.outpost.edge.internal.RetryGate;
+import dev.outpost.edge.internal.SendOrder;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -28,9 +29,11 @@ import org.slf4j.LoggerFactory;
  * a {@link Transport}, and settles every record by the server's answer — stored/duplicate → ack,
  * rejected → dead letter with the server's reason, no answer → release for a retry.
  *
- * <p><b>Order:</b> up to {@code maxInFlight} batches travel at once, but never two of the same
- * (topic, priority) lane (the lease excludes busy lanes), and a lane is only freed after its
- * records are settled in the outbox, so the server sees every lane in seq order.
+ * <p><b>Order and pipelining:</b> up to {@code maxInFlight} batches are leased at once. Batches
+ * on disjoint lanes travel in parallel; the next batch of a busy (topic, priority) lane is
+ * leased ahead but sent only after the server answered its predecessor in full, and released
+ * unsent if the predecessor failed (see {@code SendOrder}), so the server sees every lane in seq
+ * order while the outbox's lease and ack overlap with the network.
  *
  * <p><b>Failures:</b> no answer → release, exponential backoff with full jitter (capped before
  * jitter), reset on success; 429/503 wait the server's Retry-After; 401/403/415 pause the uplink
@@ -54,30 +57,22 @@ public final class SyncEngine implements AutoCloseable {
   private final Transport transport;
   private final boolean ownsTransport;
   private final Clock clock;
-  private final Backoff backoff;
   private final LinkMonitor monitor;
-  private final Delivery delivery;
+  private final BatchDelivery delivery;
   private final ExecutorService senders;
   private final Thread drainThread;
   private final Instant startedAt;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
-  private final Set<Lane> busyLanes = new HashSet<>();
-  private int inFlight;
-  private long notBeforeMillis;
-  private int failedAttempts;
-  private ErrorKind pausedBy;
-  private long pausedUntilMillis;
-  private int learnedMaxRecords = Integer.MAX_VALUE;
-  private ErrorKind lastErrorKind;
-  private String lastError;
-  private Instant lastErrorAt;
-  private Instant lastSuccess;
-  private long nextHealthReportMillis;
+  private final SendOrder order = new SendOrder();
+  private final RetryGate gate;
+  private long nextHealthReportMillis; // guarded by lock
   private volatile boolean running = true;
 
   private final AtomicLong retries = new AtomicLong();
+  private final AtomicLong delivered = new AtomicLong();
+  private final AtomicLong deadLettered = new AtomicLong();
 
   private SyncEngine(
       Outbox outbox, SyncConfig config, Transport transport, boolean ownsTransport, Clock clock,
@@ -87,9 +82,11 @@ public final class SyncEngine implements AutoCloseable {
     this.transport = transport;
     this.ownsTransport = ownsTransport;
     this.clock = clock;
-    this.backoff = Backoff.exponentialFullJitter(config.retryInitial(), 2.0, config.retryCap(), random);
+    this.gate = new RetryGate(
+        Backoff.exponentialFullJitter(config.retryInitial(), 2.0, config.retryCap(), random),
+        config.authRetryInterval());
     this.monitor = new LinkMonitor(transport, config, clock);
-    this.delivery = new Delivery(outbox, transport, config.deviceId());
+    this.delivery = new BatchDelivery(transport, config.deviceId());
     this.startedAt = clock.instant();
     this.senders = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("outpost-sync-send-", 0).factory());
     this.drainThread = Thread.ofPlatform().daemon().name("outpost-sync").unstarted(this::drainLoop);
@@ -138,19 +135,20 @@ public final class SyncEngine implements AutoCloseable {
     for (Priority p : Priority.values()) {
       backlog.put(p, stats.pendingCount().getOrDefault(p, 0L));
     }
-    lock.lock();
-    try {
-      long now = clock.millis();
-      long gate = Math.max(notBeforeMillis, pausedBy != null ? pausedUntilMillis : 0);
-      return new SyncStatus(
-          link.state(), pausedBy, Duration.between(startedAt, clock.instant()), link.upSince(),
-          link.downSince(), link.consecutiveFailures(), lastErrorKind, lastError, lastErrorAt,
-          lastSuccess, backlog, inFlight, gate > now ? Instant.ofEpochMilli(gate) : null,
-          delivery.delivered(), delivery.deadLettered(), retries.get(), transport.requests(),
-          transport.bytesSent());
-    } finally {
-      lock.unlock();
-    }
+    RetryGate.Snapshot g = gate.snapshot(clock.millis());
+    // the latest error wins, whether a request or a heartbeat saw it
+    boolean heartbeatLater = link.lastFailureAt() != null
+        && (g.lastErrorAt() == null || link.lastFailureAt().isAfter(g.lastErrorAt()));
+    return new SyncStatus(
+        link.state(), g.pausedBy(), Duration.between(startedAt, clock.instant()), link.upSince(),
+        link.downSince(), link.consecutiveFailures(),
+        heartbeatLater ? link.lastFailureKind() : g.lastErrorKind(),
+        heartbeatLater ? link.lastFailure() : g.lastError(),
+        heartbeatLater ? link.lastFailureAt() : g.lastErrorAt(),
+        g.lastSuccess(), backlog, order.inFlight(),
+        g.nextAttemptAtMillis() == 0 ? null : Instant.ofEpochMilli(g.nextAttemptAtMillis()),
+        delivered.get(), deadLettered.get(), retries.get(), transport.requests(),
+        transport.bytesSent());
   }
 
   /** Stops leasing, waits briefly for batches in flight to settle, stops the heartbeat. */
@@ -163,8 +161,19 @@ public final class SyncEngine implements AutoCloseable {
     wake();
     try {
       drainThread.join(Duration.ofSeconds(5));
+      // batches not yet sent are released at once (deliver() checks running); give those on
+      // the wire a moment to be answered before interrupting them
+      long deadline = System.nanoTime() + Math.min(config.requestTimeout().toNanos(), 5_000_000_000L);
+      lock.lock();
+      try {
+        while (order.inFlight() > 0 && System.nanoTime() < deadline) {
+          changed.await(10, TimeUnit.MILLISECONDS);
+        }
+      } finally {
+        lock.unlock();
+      }
       senders.shutdown();
-      if (!senders.awaitTermination(Math.min(config.requestTimeout().toMillis(), 5000), TimeUnit.MILLISECONDS)) {
+      if (!senders.awaitTermination(1, TimeUnit.SECONDS)) {
         senders.shutdownNow(); // interrupts requests: their records are released
         senders.awaitTermination(5, TimeUnit.SECONDS);
       }
@@ -186,9 +195,9 @@ public final class SyncEngine implements AutoCloseable {
         return;
       } catch (RuntimeException e) {
         // e.g. the outbox failed to lease: keep the engine alive, try again after a pause
-        noteError(ErrorKind.PROTOCOL, "outbox lease failed: " + e.getMessage());
-        LOG.warn("sync step failed; retrying in {}", config.retryCap(), e);
-        gate(clock.millis() + config.retryInitial().toMillis());
+        gate.noteError(ErrorKind.PROTOCOL, "outbox lease failed: " + e.getMessage(), clock.instant());
+        LOG.warn("sync step failed; retrying in {}", config.retryInitial(), e);
+        gate.hold(clock.millis() + config.retryInitial().toMillis());
       }
     }
   }
@@ -205,50 +214,48 @@ public final class SyncEngine implements AutoCloseable {
         changed.await(wait, TimeUnit.MILLISECONDS);
         return;
       }
-      boolean full = link.drainsEverything() && pausedBy == null;
+      boolean full = link.drainsEverything() && !gate.paused();
       request = new LeaseRequest(
-          Math.min(learnedMaxRecords, full ? config.maxBatchRecords() : config.degradedBatchRecords()),
+          gate.maxRecords(full ? config.maxBatchRecords() : config.degradedBatchRecords()),
           full ? config.maxBatchBytes() : Math.min(DEGRADED_MAX_BYTES, config.maxBatchBytes()),
-          link.lowestPriority(), Set.copyOf(busyLanes), config.leaseTimeout());
+          link.lowestPriority(), Set.of(), config.leaseTimeout());
     } finally {
       lock.unlock();
     }
-    long lingerLeft = lingerLeftMillis(request);
+    long lingerLeft = lingerLeftMillis(request, outbox.stats());
     if (lingerLeft > 0) {
       idle(lingerLeft);
       return;
     }
+    long epoch = order.releaseEpoch();
+    long leaseStart = System.nanoTime();
     Lease lease = outbox.lease(request);
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("leased {} in {} ms", lease.size(), (System.nanoTime() - leaseStart) / 1_000_000);
+    }
     if (lease.isEmpty()) {
       idle(config.idlePoll().toMillis());
       return;
     }
-    Set<Lane> lanes = new HashSet<>();
-    lease.messages().forEach(m -> lanes.add(new Lane(m.topic(), m.priority())));
-    lock.lock();
-    try {
-      busyLanes.addAll(lanes);
-      inFlight++;
-    } finally {
-      lock.unlock();
+    SendOrder.Ticket ticket = order.register(lease, epoch, System.nanoTime());
+    if (ticket == null) {
+      // a release ran while we leased: these records may now come after pending ones
+      release(lease.seqs());
+      return;
     }
-    senders.execute(() -> deliver(lease, lanes));
+    ticket.predecessorsOk().thenAcceptAsync(ok -> deliver(ticket, ok), senders);
   }
 
   /** 0 when a batch may be leased now, else how long to wait (woken early by any change). */
   private long waitMillis(long now, LinkState link) {
     long idle = config.idlePoll().toMillis();
+    int inFlight = order.inFlight();
     if (!link.sends()) {
       return Math.max(idle, 1000); // the heartbeat's listener wakes us when the link is back
     }
-    if (pausedBy != null) {
-      if (now < pausedUntilMillis) {
-        return pausedUntilMillis - now;
-      }
-      return inFlight > 0 ? idle : 0; // one probing batch at a time while paused
-    }
-    if (now < notBeforeMillis) {
-      return notBeforeMillis - now;
+    long gated = gate.waitMillis(now, inFlight, idle);
+    if (gated > 0 || gate.paused()) {
+      return gated; // while paused, one probing batch at a time
     }
     int limit =
         switch (link) {
@@ -260,8 +267,7 @@ public final class SyncEngine implements AutoCloseable {
   }
 
   /** Size and age triggers: 0 when a batch is worth sending now. */
-  private long lingerLeftMillis(LeaseRequest request) {
-    OutboxStats s = outbox.stats();
+  private long lingerLeftMillis(LeaseRequest request, OutboxStats s) {
     long count = 0;
     long bytes = 0;
     for (Priority p : Priority.values()) {
@@ -282,100 +288,94 @@ public final class SyncEngine implements AutoCloseable {
     return left <= 0 ? 0 : Math.min(left, config.idlePoll().toMillis());
   }
 
-  private void deliver(Lease lease, Set<Lane> lanes) {
+  private void deliver(SendOrder.Ticket ticket, boolean predecessorsOk) {
+    Lease lease = ticket.lease();
+    boolean answered = false;
     try {
+      long age = System.nanoTime() - ticket.leasedAtNanos();
+      if (!predecessorsOk || !running
+          || age > config.leaseTimeout().minus(config.requestTimeout()).toNanos()) {
+        // an earlier batch of these lanes was not answered (or the engine is closing, or this
+        // lease is about to time out): send nothing, the records go back in order
+        release(lease.seqs());
+        order.answered(ticket, false);
+        answered = true;
+        return;
+      }
+      long sendStart = System.nanoTime();
       Verdict v = delivery.deliver(lease);
+      long sent = System.nanoTime();
+      if (v.release().isEmpty()) {
+        order.answered(ticket, true); // the server holds every record: successors may go
+        answered = true;
+        settle(v);
+        if (LOG.isDebugEnabled()) {
+          LOG.debug("batch of {}: waited {} ms for predecessors, sent in {} ms, settled in {} ms",
+              lease.size(), (sendStart - ticket.leasedAtNanos()) / 1_000_000,
+              (sent - sendStart) / 1_000_000, (System.nanoTime() - sent) / 1_000_000);
+        }
+      } else {
+        release(v.release());
+        settle(v);
+        order.answered(ticket, false);
+        answered = true;
+      }
       afterDelivery(v);
     } catch (RuntimeException e) {
       // the outbox could not settle: keep everything gated until the lease has timed out, so a
-      // later lease cannot overtake the unsettled records of these lanes
+      // later lease cannot overtake the unsettled records
       LOG.error("could not settle a batch of {} records in the outbox; pausing the uplink for {}",
           lease.size(), config.leaseTimeout(), e);
-      noteError(ErrorKind.PROTOCOL, "outbox settle failed: " + e.getMessage());
-      gate(clock.millis() + config.leaseTimeout().toMillis());
-    } finally {
-      lock.lock();
-      try {
-        busyLanes.removeAll(lanes);
-        inFlight--;
-        changed.signalAll();
-      } finally {
-        lock.unlock();
+      gate.noteError(ErrorKind.PROTOCOL, "outbox settle failed: " + e.getMessage(), clock.instant());
+      gate.hold(clock.millis() + config.leaseTimeout().toMillis());
+      if (!answered) {
+        order.releasing();
+        order.answered(ticket, false);
       }
+    } finally {
+      order.finished(ticket);
+      wake();
     }
+  }
+
+  private void settle(Verdict v) {
+    if (!v.reject().isEmpty()) {
+      outbox.reject(v.reject());
+      deadLettered.addAndGet(v.reject().size());
+    }
+    if (!v.ack().isEmpty()) {
+      outbox.ack(v.ack());
+      delivered.addAndGet(v.ack().size());
+    }
+  }
+
+  /** Every release goes through here: announced first, so concurrent leases are re-checked. */
+  private void release(java.util.List<Long> seqs) {
+    order.releasing();
+    outbox.release(seqs);
   }
 
   private void afterDelivery(Verdict v) {
     if (v.smallestTooLarge() > 0) {
-      lock.lock();
-      try {
-        learnedMaxRecords = Math.min(learnedMaxRecords, v.smallestTooLarge() / 2 + 1);
-      } finally {
-        lock.unlock();
-      }
+      gate.tooLarge(v.smallestTooLarge());
     }
     SendOutcome.Failed f = v.failure();
     if (v.answered()) {
       monitor.recordSuccess(v.latency());
     }
     if (f == null) {
-      succeeded();
-      return;
-    }
-    noteError(f.kind(), f.message());
-    if (f.kind() == ErrorKind.AUTH || f.kind() == ErrorKind.UNSUPPORTED) {
+      gate.succeeded(clock.instant());
+    } else if (f.kind() == ErrorKind.AUTH || f.kind() == ErrorKind.UNSUPPORTED) {
       monitor.recordSuccess(f.latency()); // the server answered: the link is fine
-      pause(f);
-      return;
-    }
-    retries.incrementAndGet();
-    if (f.kind().linkFailure()) {
-      monitor.recordFailure(f.kind(), f.message());
+      gate.pause(f, clock.millis(), clock.instant());
     } else {
-      monitor.recordSuccess(f.latency());
-    }
-    lock.lock();
-    try {
-      failedAttempts++;
-      Duration delay =
-          f.kind() == ErrorKind.THROTTLED && f.retryAfter() != null
-              ? f.retryAfter()
-              : backoff.delay(failedAttempts);
-      notBeforeMillis = Math.max(notBeforeMillis, clock.millis() + delay.toMillis());
-      if (failedAttempts == 1) {
-        LOG.info("uplink request failed ({}), retrying in {} ms: {}", f.kind(), delay.toMillis(), f.message());
+      retries.incrementAndGet();
+      if (f.kind().linkFailure()) {
+        monitor.recordFailure(f.kind(), f.message());
+      } else {
+        monitor.recordSuccess(f.latency());
       }
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private void succeeded() {
-    lock.lock();
-    try {
-      failedAttempts = 0;
-      notBeforeMillis = 0;
-      lastSuccess = clock.instant();
-      if (pausedBy != null) {
-        LOG.info("uplink resumed: the server accepts this device again");
-        pausedBy = null;
-      }
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private void pause(SendOutcome.Failed f) {
-    lock.lock();
-    try {
-      if (pausedBy == null) {
-        LOG.warn("uplink paused: {} ({}); nothing is dead-lettered, retrying every {}",
-            f.message(), f.kind(), config.authRetryInterval());
-      }
-      pausedBy = f.kind();
-      pausedUntilMillis = clock.millis() + config.authRetryInterval().toMillis();
-    } finally {
-      lock.unlock();
+      gate.failed(f, clock.millis(), clock.instant());
     }
   }
 
@@ -384,8 +384,7 @@ public final class SyncEngine implements AutoCloseable {
     try {
       if (to == LinkState.ONLINE && from != LinkState.DEGRADED) {
         // back from an outage: drain at once, no leftover backoff, tell the server how we were
-        notBeforeMillis = 0;
-        failedAttempts = 0;
+        gate.linkBack();
         nextHealthReportMillis = 0;
       }
       changed.signalAll();
@@ -410,26 +409,6 @@ public final class SyncEngine implements AutoCloseable {
         LOG.debug("health report failed", e);
       }
     });
-  }
-
-  private void noteError(ErrorKind kind, String message) {
-    lock.lock();
-    try {
-      lastErrorKind = kind;
-      lastError = message;
-      lastErrorAt = clock.instant();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private void gate(long untilMillis) {
-    lock.lock();
-    try {
-      notBeforeMillis = Math.max(notBeforeMillis, untilMillis);
-    } finally {
-      lock.unlock();
-    }
   }
 
   private void idle(long millis) throws InterruptedException {

@@ -57,6 +57,7 @@ public final class ChaosSchedule implements AutoCloseable {
   private List<FaultProxy> proxies = List.of();
   private Runnable cancelNext = () -> { };
   private boolean running;
+  private long generation; // bumped by start and heal, so a stale timer task does nothing
   private boolean calmNext;
   private Instant outageStart; // null when not in an outage
   private Duration longestOutage = Duration.ZERO;
@@ -95,6 +96,7 @@ public final class ChaosSchedule implements AutoCloseable {
       }
       proxies = List.copyOf(targets);
       running = true;
+      generation++;
       calmNext = false;
       advance();
     }
@@ -111,6 +113,7 @@ public final class ChaosSchedule implements AutoCloseable {
         return;
       }
       running = false;
+      generation++;
       cancelNext.run();
       enter(Fault.pass(), Duration.ZERO);
       log.info("chaos healed after {} phases, longest outage {}", history.size(), longestOutage);
@@ -169,9 +172,12 @@ public final class ChaosSchedule implements AutoCloseable {
     }
     calmNext = !calmNext;
     enter(fault, duration);
+    long mine = generation;
     cancelNext = scheduler.schedule(duration, () -> {
       synchronized (lock) {
-        advance();
+        if (generation == mine) {
+          advance();
+        }
       }
     });
   }
@@ -190,6 +196,9 @@ public final class ChaosSchedule implements AutoCloseable {
       outageStart = null;
     }
     history.add(new Phase(fault, now, duration));
+    if (running) {
+      log.info("chaos: {} for {} ms", fault, duration.toMillis());
+    }
     for (FaultProxy p : proxies) {
       try {
         p.setFault(fault);

@@ -20,7 +20,10 @@ public record Fault(Kind kind, int status, int retryAfterSeconds, int bytesPerSe
     PASS,
     /** New connections are refused (the listener is closed); open connections are cut. */
     REFUSE,
-    /** Forward part of the request, then reset both sides with a TCP RST. */
+    /**
+     * Forward part of the request (the head and half the body, or half the head when there is
+     * no body), then reset both sides with a TCP RST.
+     */
     RESET,
     /** Accept and read, never forward and never answer: the client must time out. */
     BLACKHOLE,

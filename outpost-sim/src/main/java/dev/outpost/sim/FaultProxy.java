@@ -28,6 +28,16 @@ import org.slf4j.LoggerFactory;
  * answers (the server commits, the client never hears). Tests, the chaos suite and the fleet
  * demo put one between an edge and the server.
  *
+ * <pre>
+ * try (FaultProxy proxy = FaultProxy.start("dev-1", new InetSocketAddress("127.0.0.1", server.port()))) {
+ *   // point the edge at proxy.uri() instead of the server
+ *   proxy.setFault(Fault.loseAnswer());          // or refuse(), httpStatus(503, 2), trickle(2048) …
+ *   proxy.setMix(FaultMix.builder(new Random(7)).add(Fault.reset(), 0.1).build());
+ *   proxy.heal();
+ *   proxy.stats();                               // connections, requests, bytes, faults by kind
+ * }
+ * </pre>
+ *
  * <p><b>When a fault takes effect.</b> The proxy reads each HTTP request head and draws the
  * fault for that request, so a {@link #setFault} or {@link #setMix} applies to the very next
  * request, also on kept-alive connections. A request already forwarded finishes under the fault
@@ -114,7 +124,7 @@ public final class FaultProxy implements AutoCloseable {
         listenAgain();
       }
       if (!fault.equals(before)) {
-        log.info("proxy {}: {} -> {}", config.name(), before, fault);
+        log.debug("proxy {}: {} -> {}", config.name(), before, fault);
       }
     }
   }
@@ -126,7 +136,7 @@ public final class FaultProxy implements AutoCloseable {
       requireOpen();
       this.mix = mix;
       listenAgain();
-      log.info("proxy {}: {}", config.name(), mix);
+      log.debug("proxy {}: {}", config.name(), mix);
     }
   }
 
@@ -181,7 +191,7 @@ public final class FaultProxy implements AutoCloseable {
     ServerSocket ss = new ServerSocket();
     try {
       ss.setReuseAddress(true);
-      ss.bind(new InetSocketAddress(config.bindAddress(), port), 128);
+      ss.bind(new InetSocketAddress(config.bindAddress(), port), 1024); // a fleet connects at once
       return ss;
     } catch (IOException e) {
       ss.close();

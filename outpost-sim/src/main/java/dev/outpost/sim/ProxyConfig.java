@@ -28,8 +28,31 @@ public record ProxyConfig(
   public ProxyConfig {
     Objects.requireNonNull(target, "target");
     Objects.requireNonNull(bindAddress, "bindAddress");
-    Objects.requireNonNull(connectTimeout, "connectTimeout");
-    Objects.requireNonNull(name, "name");
+    checkPort(port);
+    checkTimeout(connectTimeout);
+    checkName(name);
+  }
+
+  private static int checkPort(int port) {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be 0..65535, was " + port);
+    }
+    return port;
+  }
+
+  private static Duration checkTimeout(Duration connectTimeout) {
+    if (connectTimeout == null || connectTimeout.isNegative() || connectTimeout.isZero()) {
+      throw new IllegalArgumentException("connectTimeout must be > 0, was " + connectTimeout);
+    }
+    return connectTimeout;
+  }
+
+  private static String checkName(String name) {
+    if (name == null || !name.matches("[A-Za-z0-9._-]{1,40}")) {
+      throw new IllegalArgumentException(
+          "name must be 1..40 characters of [A-Za-z0-9._-], was '" + name + "'");
+    }
+    return name;
   }
 
   public static Builder builder(InetSocketAddress target) {
@@ -62,27 +85,17 @@ public record ProxyConfig(
     }
 
     public Builder port(int port) {
-      if (port < 0 || port > 65535) {
-        throw new IllegalArgumentException("port must be 0..65535, was " + port);
-      }
-      this.port = port;
+      this.port = checkPort(port);
       return this;
     }
 
     public Builder connectTimeout(Duration connectTimeout) {
-      if (connectTimeout == null || connectTimeout.isNegative() || connectTimeout.isZero()) {
-        throw new IllegalArgumentException("connectTimeout must be > 0, was " + connectTimeout);
-      }
-      this.connectTimeout = connectTimeout;
+      this.connectTimeout = checkTimeout(connectTimeout);
       return this;
     }
 
     public Builder name(String name) {
-      if (name == null || !name.matches("[A-Za-z0-9._-]{1,40}")) {
-        throw new IllegalArgumentException(
-            "name must be 1..40 characters of [A-Za-z0-9._-], was '" + name + "'");
-      }
-      this.name = name;
+      this.name = checkName(name);
       return this;
     }
 

@@ -83,6 +83,13 @@ class ChaosScheduleTest {
       time.advance(Duration.ofMinutes(1));
       assertThat(chaos.history()).hasSize(phases);
       assertThat(chaos.episodes().get(Fault.Kind.PASS)).isGreaterThan(20);
+
+      chaos.start(a); // a second bad day on the same schedule: one chain of phases, not two
+      assertThat(time.pending()).isEqualTo(1);
+      time.advance(Duration.ofMinutes(2));
+      assertThat(time.pending()).isEqualTo(1);
+      assertThat(chaos.history().size()).isGreaterThan(phases + 10);
+      assertThatThrownBy(() -> chaos.start(a)).hasMessageContaining("already running");
     }
   }
 

@@ -19,16 +19,21 @@ import java.util.concurrent.Executors;
  */
 final class FarEnd implements AutoCloseable {
   final List<String> received = new CopyOnWriteArrayList<>();
+  /** Requests whose body broke off (the client side was reset). */
+  final java.util.concurrent.atomic.AtomicInteger torn = new java.util.concurrent.atomic.AtomicInteger();
   private final HttpServer server;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
 
   FarEnd() throws IOException {
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
     server.setExecutor(executor);
     server.createContext("/echo", ex -> {
       String body;
       try (InputStream in = ex.getRequestBody()) {
         body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        torn.incrementAndGet();
+        throw e;
       }
       received.add(body); // "committed" before the answer is written
       byte[] answer = ("ok:" + body).getBytes(StandardCharsets.UTF_8);

@@ -101,12 +101,14 @@ class FaultProxyTest {
   void resetTearsTheRequestAndTheServerStoresNothing() {
     proxy.setFault(Fault.reset());
     long start = System.nanoTime();
-    assertThatThrownBy(() -> post("torn"))
+    assertThatThrownBy(() -> post("torn".repeat(5000)))
         .isInstanceOf(IOException.class)
         .isNotInstanceOf(HttpTimeoutException.class);
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+    await().atMost(Duration.ofSeconds(2)).until(() -> farEnd.torn.get() == 1); // saw half a body
     assertThat(farEnd.received).isEmpty();
     assertThat(proxy.stats().faults(Fault.Kind.RESET)).isEqualTo(1);
+    assertThat(proxy.stats().bytesUp()).isBetween(10_000L, 20_000L);
   }
 
   @Test
@@ -148,6 +150,22 @@ class FaultProxyTest {
     assertThat(farEnd.received).isEmpty();
     assertThat(proxy.stats().connections()).isEqualTo(1);
     assertThat(proxy.stats().faults(Fault.Kind.HTTP_STATUS)).isEqualTo(2);
+  }
+
+  @Test
+  void httpStatusDoesNotWaitForABodyHeldBackByExpectContinue() throws Exception {
+    proxy.setFault(Fault.httpStatus(500));
+    HttpRequest request = HttpRequest.newBuilder(proxy.uri().resolve("/echo"))
+        .timeout(Duration.ofSeconds(3))
+        .expectContinue(true)
+        .POST(HttpRequest.BodyPublishers.ofString("held back"))
+        .build();
+    long start = System.nanoTime();
+    assertThat(client.send(request, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(500);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+    proxy.heal();
+    assertThat(client.send(request, HttpResponse.BodyHandlers.ofString()).body())
+        .isEqualTo("ok:held back"); // the server handles 100-continue itself
   }
 
   @Test
@@ -196,11 +214,79 @@ class FaultProxyTest {
   }
 
   @Test
+  void aMixOfEveryQuickFaultAccountsForEveryRequest() throws Exception {
+    proxy.setMix(FaultMix.builder(new Random(11))
+        .add(Fault.reset(), 0.15)
+        .add(Fault.refuse(), 0.1)
+        .add(Fault.httpStatus(503, 1), 0.15)
+        .add(Fault.loseAnswer(), 0.15)
+        .add(Fault.trickle(64 * 1024), 0.1)
+        .build());
+    int ok = 0;
+    int errors = 0;
+    int failures = 0;
+    for (int i = 0; i < 60; i++) {
+      try {
+        int status = post("r" + i).statusCode();
+        if (status == 200) {
+          ok++;
+        } else {
+          errors++;
+        }
+      } catch (IOException e) {
+        failures++;
+      }
+    }
+    ProxyStats s = proxy.stats();
+    assertThat(s.requests()).isEqualTo(60); // the JDK client does not retry POSTs
+    assertThat(s.faults(Fault.Kind.PASS) + s.faults(Fault.Kind.TRICKLE)).isEqualTo(ok);
+    assertThat(s.faults(Fault.Kind.HTTP_STATUS)).isEqualTo(errors);
+    assertThat(s.faults(Fault.Kind.RESET) + s.faults(Fault.Kind.REFUSE)
+        + s.faults(Fault.Kind.LOSE_ANSWER)).isEqualTo(failures);
+    assertThat(farEnd.received).hasSize(ok + (int) s.faults(Fault.Kind.LOSE_ANSWER));
+    for (Fault.Kind k : List.of(Fault.Kind.RESET, Fault.Kind.REFUSE, Fault.Kind.HTTP_STATUS,
+        Fault.Kind.LOSE_ANSWER, Fault.Kind.TRICKLE, Fault.Kind.PASS)) {
+      assertThat(s.faults(k)).as(k.name()).isPositive();
+    }
+    await().atMost(Duration.ofSeconds(2)).until(() -> proxy.stats().openConnections() <= 1);
+  }
+
+  @Test
+  void concurrentClientsAllGetThrough() throws Exception {
+    try (HttpClient patient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+      sendConcurrently(patient);
+    }
+  }
+
+  private void sendConcurrently(HttpClient patient) throws Exception {
+    List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+    for (int i = 0; i < 200; i++) { // up to 200 connections at once
+      all.add(patient.sendAsync(HttpRequest.newBuilder(proxy.uri().resolve("/echo"))
+          .timeout(Duration.ofSeconds(10))
+          .POST(HttpRequest.BodyPublishers.ofString("c" + i)).build(),
+          HttpResponse.BodyHandlers.ofString()));
+    }
+    for (int i = 0; i < all.size(); i++) {
+      assertThat(all.get(i).get(10, java.util.concurrent.TimeUnit.SECONDS).body()).isEqualTo("ok:c" + i);
+    }
+    assertThat(farEnd.received).hasSize(200);
+    assertThat(proxy.stats().requests()).isEqualTo(200);
+  }
+
+  @Test
   void closeEndsEveryThreadAndConnectionEvenMidFault() throws Exception {
+    long fdsBefore = openFileDescriptors();
     FaultProxy leaky = FaultProxy.start("leak", farEnd.address());
     try (HttpClient other = HttpClient.newHttpClient()) {
       closeMidFault(leaky, other);
     }
+    // every socket of the proxy, its clients and its upstream connections is closed again
+    await().atMost(Duration.ofSeconds(5)).until(() -> openFileDescriptors() <= fdsBefore);
+  }
+
+  private static long openFileDescriptors() {
+    return ((com.sun.management.UnixOperatingSystemMXBean)
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getOpenFileDescriptorCount();
   }
 
   private static void closeMidFault(FaultProxy leaky, HttpClient other) throws Exception {
@@ -218,7 +304,8 @@ class FaultProxyTest {
         HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()));
     await().atMost(Duration.ofSeconds(5))
         .until(() -> leaky.stats().faults(Fault.Kind.BLACKHOLE) == 1);
-    assertThat(ThreadCensus.count(prefix)).isGreaterThanOrEqualTo(1 + 3 * 2 + 1);
+    // accept loop + (serve + answer pump) per trickle + serve of the blackholed one
+    await().atMost(Duration.ofSeconds(5)).until(() -> ThreadCensus.count(prefix) >= 1 + 3 * 2 + 1);
 
     leaky.close();
 

@@ -62,6 +62,7 @@ public final class SqliteOutbox implements Outbox {
   private final Connection read;
   private final Thread writer;
   private final ScheduledExecutorService timer;
+  private final Checkpointer checkpointer;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean housekeepingQueued = new AtomicBoolean();
   private volatile boolean writerDone;
@@ -92,6 +93,7 @@ public final class SqliteOutbox implements Outbox {
     try (Statement s = read.createStatement()) {
       s.execute("PRAGMA query_only = 1");
     }
+    this.checkpointer = new Checkpointer(StoreFile.dbPath(dir));
     this.writer = new Thread(loop, "outbox-writer-" + dir.getFileName());
     writer.setDaemon(true);
     writer.start();
@@ -102,6 +104,7 @@ public final class SqliteOutbox implements Outbox {
     });
     long every = config.housekeepingInterval().toMillis();
     timer.scheduleWithFixedDelay(this::scheduleHousekeeping, every, every, TimeUnit.MILLISECONDS);
+    timer.scheduleWithFixedDelay(checkpointer::maybeCheckpoint, 20, 20, TimeUnit.MILLISECONDS);
   }
 
   public static Outbox open(Path dir, OutboxConfig config) {
@@ -163,14 +166,14 @@ public final class SqliteOutbox implements Outbox {
 
   @Override
   public long append(String topic, byte[] payload, Priority priority, Map<String, String> headers) {
-    CommitLoop.AppendOp op = appendOp(List.of(new NewRecord(topic, payload, priority, headers, null)));
+    Op.Append op = appendOp(List.of(new NewRecord(topic, payload, priority, headers, null)));
     return await(submit(op, op.future));
   }
 
   @Override
   public CompletableFuture<Long> appendAsync(String topic, byte[] payload, Priority priority,
       Map<String, String> headers) {
-    CommitLoop.AppendOp op;
+    Op.Append op;
     try {
       op = appendOp(List.of(new NewRecord(topic, payload, priority, headers, null)));
     } catch (RuntimeException e) {
@@ -186,12 +189,12 @@ public final class SqliteOutbox implements Outbox {
       ensureOpen();
       return List.of();
     }
-    CommitLoop.AppendOp op = appendOp(records);
+    Op.Append op = appendOp(records);
     long first = await(submit(op, op.future));
     return java.util.stream.LongStream.range(first, first + records.size()).boxed().toList();
   }
 
-  private CommitLoop.AppendOp appendOp(List<NewRecord> records) {
+  private Op.Append appendOp(List<NewRecord> records) {
     ensureOpen();
     int n = records.size();
     String[] topics = new String[n];
@@ -208,7 +211,7 @@ public final class SqliteOutbox implements Outbox {
       headers[i] = RecordRules.headers(r.headers(), where);
       ttl[i] = RecordRules.ttlMillis(r.ttl() != null ? r.ttl() : config.ttl(r.priority()), where);
     }
-    return new CommitLoop.AppendOp(topics, ranks, headers, payloads, ttl);
+    return new Op.Append(topics, ranks, headers, payloads, ttl);
   }
 
   @Override
@@ -315,7 +318,7 @@ public final class SqliteOutbox implements Outbox {
   }
 
   private CompletableFuture<Void> submitHousekeeping() {
-    CommitLoop.SoloOp op = new CommitLoop.SoloOp(() -> {
+    Op.Solo op = new Op.Solo(() -> {
       housekeepingQueued.set(false);
       try {
         if (housekeeper.run()) {
@@ -330,11 +333,11 @@ public final class SqliteOutbox implements Outbox {
 
   private <T> T work(Txn.Work<T> work) {
     ensureOpen();
-    CommitLoop.WorkOp<T> op = new CommitLoop.WorkOp<>(work);
+    Op.Work<T> op = new Op.Work<>(work);
     return await(submit(op, op.future));
   }
 
-  private <T> CompletableFuture<T> submit(CommitLoop.Op op, CompletableFuture<T> future) {
+  private <T> CompletableFuture<T> submit(Op op, CompletableFuture<T> future) {
     loop.submit(op);
     if (writerDone && loop.withdraw(op)) {
       op.fail(closedException());
@@ -373,6 +376,12 @@ public final class SqliteOutbox implements Outbox {
       return;
     }
     timer.shutdownNow();
+    try {
+      timer.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    checkpointer.close();
     loop.stop();
     try {
       writer.join();
@@ -380,7 +389,7 @@ public final class SqliteOutbox implements Outbox {
       Thread.currentThread().interrupt();
     }
     writerDone = true;
-    for (CommitLoop.Op op : loop.leftovers()) {
+    for (Op op : loop.leftovers()) {
       op.fail(closedException());
     }
     try {

@@ -89,6 +89,7 @@ final class StoreFile {
       s.execute("PRAGMA journal_size_limit = 4194304");
       s.execute("PRAGMA cache_size = -8192");
       s.execute("PRAGMA temp_store = MEMORY");
+      s.execute("PRAGMA wal_autocheckpoint = 0");
       Map<String, Long> meta = readMeta(s);
       boolean created = !meta.containsKey("epoch");
       boolean unclean = !created && meta.getOrDefault("clean", 0L) != 1L;

@@ -120,7 +120,6 @@ public final class SqliteStore implements Store {
 
   @Override
   public boolean[] ingest(Write write) {
-    pending.addAndGet(write.messages().size());
     IngestTask task = new IngestTask(write, new CompletableFuture<>());
     submit(task);
     return await(task.done());
@@ -211,6 +210,9 @@ public final class SqliteStore implements Store {
     if (closed) {
       throw new StoreException("SQLite store " + file + " is closed");
     }
+    if (task instanceof IngestTask it) {
+      pending.addAndGet(it.write().messages().size());
+    }
     queue.add(task);
   }
 
@@ -246,21 +248,36 @@ public final class SqliteStore implements Store {
         }
         continue;
       }
-      if (first instanceof OtherTask other) {
-        runOther(other);
-        continue;
-      }
       group.clear();
-      IngestTask it = (IngestTask) first;
-      group.add(it);
-      int records = it.write().messages().size();
-      // Only this thread takes from the queue, so what peek saw is what poll returns.
-      while (records < MAX_GROUP_RECORDS && queue.peek() instanceof IngestTask next) {
-        queue.poll();
-        group.add(next);
-        records += next.write().messages().size();
+      try {
+        if (first instanceof OtherTask other) {
+          runOther(other);
+          continue;
+        }
+        IngestTask it = (IngestTask) first;
+        group.add(it);
+        int records = it.write().messages().size();
+        // Only this thread takes from the queue, so what peek saw is what poll returns.
+        while (records < MAX_GROUP_RECORDS && queue.peek() instanceof IngestTask next) {
+          queue.poll();
+          group.add(next);
+          records += next.write().messages().size();
+        }
+        commitGroup(group);
+      } catch (Throwable t) {
+        // Keep the single writer alive whatever happens; the callers of this round get the error.
+        LOG.error("SQLite writer failed on {}; failing {} waiting writes", file, Math.max(1, group.size()), t);
+        rollbackQuietly();
+        StoreException e = new StoreException("SQLite writer failed on " + file + ": " + t, t);
+        if (first instanceof OtherTask other) {
+          other.done().completeExceptionally(e);
+        }
+        for (IngestTask task : group) {
+          if (!task.done().isDone()) {
+            finish(task, null, e);
+          }
+        }
       }
-      commitGroup(group);
     }
   }
 

@@ -28,14 +28,16 @@ public final class HttpRequestHead {
   private final long contentLength;
   private final boolean chunked;
   private final boolean connectionClose;
+  private final boolean expectContinue;
 
-  private HttpRequestHead(
-      byte[] bytes, String requestLine, long contentLength, boolean chunked, boolean close) {
+  private HttpRequestHead(byte[] bytes, String requestLine, long contentLength, boolean chunked,
+      boolean close, boolean expectContinue) {
     this.bytes = bytes;
     this.requestLine = requestLine;
     this.contentLength = contentLength;
     this.chunked = chunked;
     this.connectionClose = close;
+    this.expectContinue = expectContinue;
   }
 
   /**
@@ -75,6 +77,7 @@ public final class HttpRequestHead {
     boolean chunked = false;
     boolean close = false;
     boolean h2cUpgrade = false;
+    boolean expectContinue = false;
     for (int i = 1; i < lines.length; i++) {
       int colon = lines[i].indexOf(':');
       if (colon <= 0) {
@@ -93,6 +96,7 @@ public final class HttpRequestHead {
         case "transfer-encoding" -> chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
         case "connection" -> close = value.toLowerCase(Locale.ROOT).contains("close");
         case "upgrade" -> h2cUpgrade = value.toLowerCase(Locale.ROOT).contains("h2c");
+        case "expect" -> expectContinue = value.equalsIgnoreCase("100-continue");
         default -> { }
       }
     }
@@ -111,7 +115,7 @@ public final class HttpRequestHead {
     out.append("\r\n");
     return new HttpRequestHead(
         out.toString().getBytes(StandardCharsets.ISO_8859_1), requestLine, contentLength,
-        chunked, close);
+        chunked, close, expectContinue);
   }
 
   /** The head as it is forwarded (with any h2c upgrade offer removed). */
@@ -125,6 +129,16 @@ public final class HttpRequestHead {
 
   public boolean connectionClose() {
     return connectionClose;
+  }
+
+  /** The declared body length, or -1 (none, or chunked). */
+  public long contentLength() {
+    return chunked ? -1 : contentLength;
+  }
+
+  /** The client waits for {@code 100 Continue} before it sends the body. */
+  public boolean expectContinue() {
+    return expectContinue;
   }
 
   /** Copies the body from {@code in} to {@code sink} (a discarding sink skips it). */

@@ -80,10 +80,12 @@ public final class ProxiedConnection {
             }
           }
           case HTTP_STATUS -> {
-            head.copyBody(in, DISCARD);
+            if (!head.expectContinue()) { // else the body may never come: answer, then close
+              head.copyBody(in, DISCARD);
+            }
             answer(fault);
             counters.fault(Fault.Kind.HTTP_STATUS);
-            if (head.connectionClose()) {
+            if (head.connectionClose() || head.expectContinue()) {
               close();
               return;
             }
@@ -95,7 +97,7 @@ public final class ProxiedConnection {
           }
           case RESET -> {
             counters.fault(Fault.Kind.RESET);
-            resetMidRequest(head);
+            resetMidRequest(in, head);
             return;
           }
           case REFUSE -> {
@@ -231,36 +233,53 @@ public final class ProxiedConnection {
     close();
   }
 
-  /** Forwards half of the request head (so the server sees a torn request), then RSTs both. */
-  private void resetMidRequest(HttpRequestHead head) throws IOException {
+  /**
+   * Tears the request: forwards the head and half of a Content-Length body (or, without such a
+   * body, half of the head), so the server sees a request that stops mid-way, then RSTs both.
+   */
+  private void resetMidRequest(InputStream in, HttpRequestHead head) throws IOException {
     Socket up = upstream();
-    if (up != null) {
-      up.getOutputStream().write(head.bytes(), 0, head.bytes().length / 2);
-      up.getOutputStream().flush();
+    if (up == null) {
+      return;
+    }
+    OutputStream out = up.getOutputStream();
+    long half = head.contentLength() / 2;
+    if (half > 0 && !head.expectContinue()) {
+      out.write(head.bytes());
+      byte[] buf = new byte[8192];
+      long sent = 0;
+      for (int n; sent < half && (n = in.read(buf, 0, (int) Math.min(buf.length, half - sent))) > 0; ) {
+        out.write(buf, 0, n);
+        sent += n;
+      }
+      counters.bytesUp.add(head.bytes().length + sent);
+    } else {
+      out.write(head.bytes(), 0, head.bytes().length / 2);
       counters.bytesUp.add(head.bytes().length / 2);
     }
+    out.flush();
     abort();
   }
 
   /** Cuts both sides with a TCP RST. Idempotent. */
   public void abort() {
-    if (closed.compareAndSet(false, true)) {
-      rst(client);
-      Socket up = upstream;
-      if (up != null) {
-        rst(up);
-      }
-      host.closed(this);
-    }
+    end(true);
   }
 
   /** Closes both sides in order (FIN). Idempotent. */
   public void close() {
+    end(false);
+  }
+
+  private void end(boolean reset) {
     if (closed.compareAndSet(false, true)) {
-      closeQuietly(client);
       Socket up = upstream;
-      if (up != null) {
-        closeQuietly(up);
+      for (Socket s : up == null ? new Socket[] {client} : new Socket[] {client, up}) {
+        if (reset) {
+          rst(s);
+        } else {
+          closeQuietly(s);
+        }
       }
       host.closed(this);
     }
