@@ -73,6 +73,7 @@ public final class LocalApi implements AutoCloseable {
         .port(settings.port())
         .maxPayloadSize(Math.max(settings.maxBatchBytes(), settings.maxPayloadBytes()) + 1)
         .shutdownGracePeriod(Duration.ofMillis(500))
+        .shutdownHook(false) // the agent stops the API itself, in order: refuse, then stop
         .routing(this::routes)
         .build();
   }
