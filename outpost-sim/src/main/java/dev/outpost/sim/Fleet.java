@@ -39,7 +39,7 @@ public final class Fleet implements AutoCloseable {
 
   private final FleetConfig config;
   private final Clock clock;
-  private final Instant startedAt;
+  private volatile Instant startedAt;
   private final AckLedger ledger = AckLedger.inMemory();
   private final List<SensorDevice> devices = new ArrayList<>();
   private final List<ChaosSchedule> schedules = new ArrayList<>();
@@ -98,6 +98,7 @@ public final class Fleet implements AutoCloseable {
         chaosStarts.add(chaosTimer.schedule(() -> startChaos(schedule, proxy), calm, TimeUnit.MILLISECONDS));
       }
     }
+    startedAt = clock.instant();
     for (SensorDevice d : devices) {
       d.startProducing(producerTimer);
     }
@@ -125,6 +126,11 @@ public final class Fleet implements AutoCloseable {
         schedule.start(proxy);
       }
     }
+  }
+
+  /** When the producers started (every device was up by then). */
+  public Instant startedAt() {
+    return startedAt;
   }
 
   public FleetConfig config() {

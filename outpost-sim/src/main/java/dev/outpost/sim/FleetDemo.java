@@ -88,13 +88,14 @@ public final class FleetDemo {
       out.accept("server " + server.url() + ", data in " + dir + (temp ? " (deleted at the end)" : " (kept)"));
       InetSocketAddress target = new InetSocketAddress("127.0.0.1", server.port());
       try (Fleet fleet = Fleet.start(config, target, server.devices()::add, dir.resolve("devices"), clock)) {
-        produce(fleet, start);
+        LiveView view = new LiveView(fleet);
+        produce(fleet, view);
         fleet.stopProducing();
         fleet.heal();
         out.accept(String.format("t=%ds  producers stopped, network healed; draining (timeout %d s)",
-            Duration.between(start, clock.instant()).toSeconds(), config.drainTimeout().toSeconds()));
+            Duration.between(fleet.startedAt(), clock.instant()).toSeconds(), config.drainTimeout().toSeconds()));
         Instant drainStart = clock.instant();
-        boolean drained = drain(fleet, start);
+        boolean drained = drain(fleet, view);
         Duration drainTime = Duration.between(drainStart, clock.instant());
         Map<String, Long> undelivered = drained ? Map.of() : fleet.undelivered();
         out.accept("checking delivery through the read-back API...");
@@ -117,46 +118,58 @@ public final class FleetDemo {
   }
 
   /** Lets the fleet produce for the configured duration, printing one line per second. */
-  private void produce(Fleet fleet, Instant start) throws InterruptedException {
-    Instant end = clock.instant().plus(config.duration());
-    long lastDelivered = 0;
-    Instant nextLine = clock.instant().plus(TICK);
+  private void produce(Fleet fleet, LiveView view) throws InterruptedException {
+    Instant end = fleet.startedAt().plus(config.duration());
+    Instant nextLine = fleet.startedAt().plus(TICK);
     while (clock.instant().isBefore(end)) {
       pauseUntil(min(nextLine, end));
       if (!clock.instant().isBefore(nextLine)) {
-        lastDelivered = printLine(fleet, "", lastDelivered);
+        view.print("");
         nextLine = nextLine.plus(TICK);
       }
     }
-    log.debug("produced for {} since {}", config.duration(), start);
   }
 
   /** Waits for every outbox to be empty, at most the drain timeout; true when they are. */
-  private boolean drain(Fleet fleet, Instant start) throws InterruptedException {
+  private boolean drain(Fleet fleet, LiveView view) throws InterruptedException {
     Instant deadline = clock.instant().plus(config.drainTimeout());
     Instant nextLine = clock.instant().plus(TICK);
-    long lastDelivered = fleet.snapshot().delivered();
     while (true) {
       if (fleet.undelivered().isEmpty()) {
-        printLine(fleet, "drained", lastDelivered);
+        view.print("drained");
         return true;
       }
       if (!clock.instant().isBefore(deadline)) {
-        printLine(fleet, "drain timed out", lastDelivered);
+        view.print("drain timed out");
         return false;
       }
       if (!clock.instant().isBefore(nextLine)) {
-        lastDelivered = printLine(fleet, "draining", lastDelivered);
+        view.print("draining");
         nextLine = nextLine.plus(TICK);
       }
-      pauseUntil(min(clock.instant().plus(DRAIN_POLL), deadline));
+      pauseUntil(min(min(clock.instant().plus(DRAIN_POLL), nextLine), deadline));
     }
   }
 
-  private long printLine(Fleet fleet, String phase, long lastDelivered) {
-    FleetSnapshot s = fleet.snapshot();
-    out.accept(s.line(phase, Math.max(0, s.delivered() - lastDelivered)));
-    return s.delivered();
+  /** Prints snapshots; delivered/s is the rate since the previous line. Not thread-safe. */
+  private final class LiveView {
+    private final Fleet fleet;
+    private long lastDelivered;
+    private Instant lastAt;
+
+    LiveView(Fleet fleet) {
+      this.fleet = fleet;
+      this.lastAt = fleet.startedAt();
+    }
+
+    void print(String phase) {
+      FleetSnapshot s = fleet.snapshot();
+      Instant now = clock.instant();
+      long ms = Math.max(1, Duration.between(lastAt, now).toMillis());
+      out.accept(s.line(phase, Math.max(0, s.delivered() - lastDelivered) * 1000 / ms));
+      lastDelivered = s.delivered();
+      lastAt = now;
+    }
   }
 
   private void readBack(OutpostServer server, String admin, Consumer<StoredRecord> sink)
