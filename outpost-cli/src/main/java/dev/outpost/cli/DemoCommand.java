@@ -7,7 +7,10 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,7 +30,12 @@ import picocli.CommandLine.Spec;
             + "and alerts through fault proxies, prints one line per second, heals the network, waits for "
             + "the drain and checks every acknowledged record through the read-back API."})
 public final class DemoCommand implements Callable<Integer> {
-  private static final String QUIET_LOGS = "org.slf4j.simpleLogger.log.dev.outpost";
+  private static final String LOG_LEVEL = "org.slf4j.simpleLogger.log.";
+  /**
+   * Loggers quieted during the run, and to what: ours log every chaos phase and link change at
+   * INFO; Helidon warns when the proxy resets a connection mid-request, as it does on purpose.
+   */
+  private static final Map<String, String> QUIET = Map.of("dev.outpost", "warn", "io.helidon", "error");
 
   @Spec CommandSpec spec;
 
@@ -56,17 +64,21 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Seconds to wait for every outbox to drain after healing, 1..3600. Default: ${DEFAULT-VALUE}")
   int drainTimeoutSeconds;
 
-  @Option(names = "--verbose", description = "Keep Outpost's INFO logs (on stderr) during the run")
+  @Option(names = "--verbose", description = "Keep Outpost's INFO logs and library warnings (on stderr) during the run")
   boolean verbose;
 
   @Override
   public Integer call() throws Exception {
     FleetConfig config = config();
     PrintWriter out = spec.commandLine().getOut();
-    boolean quieted = !verbose && System.getProperty(QUIET_LOGS) == null;
-    if (quieted) {
-      // every chaos phase and link change is logged at INFO: too much next to the live view
-      System.setProperty(QUIET_LOGS, "warn");
+    List<String> quieted = new ArrayList<>();
+    if (!verbose) {
+      QUIET.forEach((logger, level) -> {
+        if (System.getProperty(LOG_LEVEL + logger) == null) { // a level the user set wins
+          System.setProperty(LOG_LEVEL + logger, level);
+          quieted.add(LOG_LEVEL + logger);
+        }
+      });
     }
     DemoReport report;
     try {
@@ -75,9 +87,7 @@ public final class DemoCommand implements Callable<Integer> {
         out.flush();
       });
     } finally {
-      if (quieted) {
-        System.clearProperty(QUIET_LOGS);
-      }
+      quieted.forEach(System::clearProperty);
     }
     out.println();
     report.lines().forEach(out::println);
