@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * acknowledgements. The {@link DemoReport} says what was produced, stored, lost or duplicated.
  *
  * <p>Files: the server's SQLite store and one outbox per device under the data directory; a
- * temp directory is deleted at the end, a given one is kept. Killed half-way, the files are left
- * as they were (a temp directory then stays behind in the system's temp location).
+ * temp directory is deleted at the end, or by a shutdown hook when the JVM is stopped half-way
+ * (Ctrl-C); a given one is kept. Killed with SIGKILL, a temp directory stays behind in the
+ * system's temp location.
  *
  * <p>One run per call; the calling thread paces the run. Not meant to be called concurrently
  * on the same data directory.
@@ -68,10 +69,16 @@ public final class FleetDemo {
   private DemoReport run() throws IOException, InterruptedException {
     boolean temp = config.dataDir() == null;
     Path dir = temp ? Files.createTempDirectory("outpost-demo-") : prepare(config.dataDir());
+    // a temp directory also goes when the JVM is stopped half-way (Ctrl-C)
+    Thread cleanup = new Thread(() -> deleteTree(dir), "outpost-demo-cleanup");
+    if (temp) {
+      Runtime.getRuntime().addShutdownHook(cleanup);
+    }
     try {
       return runIn(dir, temp);
     } finally {
       if (temp) {
+        removeHook(cleanup);
         deleteTree(dir);
       }
     }
@@ -202,6 +209,14 @@ public final class FleetDemo {
       }
     }
     return dir;
+  }
+
+  private static void removeHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // the JVM is shutting down: the hook runs anyway
+    }
   }
 
   private static void deleteTree(Path dir) {
