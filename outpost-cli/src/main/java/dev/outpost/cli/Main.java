@@ -17,7 +17,18 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Offline-first store-and-forward and sync for edge devices.",
-    subcommands = {CommandLine.HelpCommand.class, ServerCommand.class, DeviceCommand.class, ExportCommand.class, AgentCommand.class, StatusCommand.class, InspectCommand.class, DlqCommand.class, DoctorCommand.class})
+    subcommands = {
+      DemoCommand.class,
+      AgentCommand.class,
+      ServerCommand.class,
+      DeviceCommand.class,
+      ExportCommand.class,
+      StatusCommand.class,
+      InspectCommand.class,
+      DlqCommand.class,
+      DoctorCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

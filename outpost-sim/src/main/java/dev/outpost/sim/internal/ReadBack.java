@@ -94,7 +94,8 @@ public final class ReadBack {
       MessageId id = new MessageId(
           text(m, "device"), number(m, "epoch"), number(m, "seq"));
       return new StoredRecord(
-          number(m, "serverSeq"), id, text(m, "topic"), Priority.parse(text(m, "priority")));
+          number(m, "serverSeq"), id, text(m, "topic"), Priority.parse(text(m, "priority")),
+          optionalNumber(m, "ts"), optionalNumber(m, "receivedAt"));
     } catch (IllegalArgumentException e) {
       throw new IOException("read-back record in page after " + after + " is malformed: "
           + e.getMessage() + " in " + m, e);
@@ -107,6 +108,11 @@ public final class ReadBack {
       throw new IllegalArgumentException("field '" + field + "' is missing or not a string");
     }
     return v.asText();
+  }
+
+  private static long optionalNumber(JsonNode m, String field) {
+    JsonNode v = m.get(field);
+    return v != null && v.isIntegralNumber() ? v.asLong() : -1;
   }
 
   private static long number(JsonNode m, String field) {
