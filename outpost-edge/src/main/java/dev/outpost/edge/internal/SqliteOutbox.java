@@ -63,12 +63,14 @@ public final class SqliteOutbox implements Outbox {
   private final Thread writer;
   private final ScheduledExecutorService timer;
   private final Checkpointer checkpointer;
+  private final DirectoryLock lock;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean housekeepingQueued = new AtomicBoolean();
   private volatile boolean writerDone;
 
-  private SqliteOutbox(Path dir, OutboxConfig config, StoreFile.Opened opened, CommitLoop.CommitFault fault)
-      throws SQLException {
+  private SqliteOutbox(Path dir, OutboxConfig config, StoreFile.Opened opened, CommitLoop.CommitFault fault,
+      DirectoryLock lock) throws SQLException {
+    this.lock = lock;
     this.dir = dir;
     this.store = StoreFile.dbPath(dir).toString();
     this.config = config;
@@ -114,14 +116,22 @@ public final class SqliteOutbox implements Outbox {
   static SqliteOutbox open(Path dir, OutboxConfig config, CommitLoop.CommitFault fault) {
     Objects.requireNonNull(dir, "dir");
     Objects.requireNonNull(config, "config");
-    StoreFile.Opened opened = StoreFile.open(dir, config.clock());
+    DirectoryLock lock = DirectoryLock.acquire(dir);
+    StoreFile.Opened opened;
     try {
-      SqliteOutbox outbox = new SqliteOutbox(dir, config, opened, fault);
+      opened = StoreFile.open(dir, config.clock());
+    } catch (RuntimeException e) {
+      lock.close();
+      throw e;
+    }
+    try {
+      SqliteOutbox outbox = new SqliteOutbox(dir, config, opened, fault, lock);
       log.info("Outbox {} open: epoch {}, last seq {}, {}", outbox.store,
           Long.toUnsignedString(outbox.epoch, 16), outbox.loop.lastSeq(), outbox.live.describePending());
       return outbox;
     } catch (SQLException e) {
       StoreFile.closeQuietly(opened.connection());
+      lock.close();
       throw new OutboxStorageException("cannot open outbox " + StoreFile.dbPath(dir) + ": " + e.getMessage(), e);
     }
   }
@@ -376,6 +386,7 @@ public final class SqliteOutbox implements Outbox {
     } finally {
       StoreFile.closeQuietly(read);
       StoreFile.closeQuietly(write);
+      lock.close();
     }
     log.info("Outbox {} closed at seq {}", store, loop.lastSeq());
   }
