@@ -147,15 +147,14 @@ public final class AppendBenchmark {
 
   private static long asyncLoop(Outbox outbox, String topic, byte[] payload, int window, long measureFrom,
       long end, LongList lat) {
-    @SuppressWarnings("unchecked")
-    CompletableFuture<Long>[] ring = new CompletableFuture[window];
+    List<CompletableFuture<Long>> ring = new ArrayList<>(java.util.Collections.nCopies(window, null));
     long[] started = new long[window];
     long n = 0;
     long i = 0;
     for (long now = System.nanoTime(); now < end; i++) {
       int slot = (int) (i % window);
-      if (ring[slot] != null) {
-        ring[slot].join();
+      if (ring.get(slot) != null) {
+        ring.get(slot).join();
         long done = System.nanoTime();
         if (started[slot] >= measureFrom) {
           lat.add(done - started[slot]);
@@ -164,7 +163,7 @@ public final class AppendBenchmark {
         now = done;
       }
       started[slot] = now;
-      ring[slot] = outbox.appendAsync(topic, payload, Priority.NORMAL, Map.of());
+      ring.set(slot, outbox.appendAsync(topic, payload, Priority.NORMAL, Map.of()));
     }
     for (CompletableFuture<Long> f : ring) {
       if (f != null) {

@@ -36,9 +36,9 @@ import org.slf4j.LoggerFactory;
  * for an idle writer); {@link #stats()} reads in-memory counts plus four index lookups on a
  * separate read connection; {@link #deadLetters} pages through the read connection.
  *
- * <p><b>Durability:</b> an append returns (its future completes) after its group commit, in WAL
- * mode with {@code synchronous=FULL}, returned: the WAL was fsync'd. Acks, rejects and releases
- * are committed the same way before their calls return.
+ * <p><b>Durability:</b> an append returns (its future completes) only after the COMMIT of its
+ * group returned; in WAL mode with {@code synchronous=FULL} that means the WAL was fsync'd. Acks,
+ * rejects and releases are committed the same way before their calls return.
  *
  * <p><b>Crash and restart:</b> on open, a store not closed cleanly is integrity-checked (a
  * corrupt one is moved aside, see {@link StoreFile}); every leased record becomes pending again
@@ -49,7 +49,6 @@ public final class SqliteOutbox implements Outbox {
   private static final Logger log = LoggerFactory.getLogger(SqliteOutbox.class);
   private static final int MAX_TOPIC_CHARS = 1024;
 
-  private final Path dir;
   private final String store;
   private final OutboxConfig config;
   private final long epoch;
@@ -72,7 +71,6 @@ public final class SqliteOutbox implements Outbox {
   private SqliteOutbox(Path dir, OutboxConfig config, StoreFile.Opened opened, CommitLoop.CommitFault fault,
       DirectoryLock lock) throws SQLException {
     this.lock = lock;
-    this.dir = dir;
     this.store = StoreFile.dbPath(dir).toString();
     this.config = config;
     this.write = opened.connection();
