@@ -51,7 +51,7 @@ class CrashRecoveryTest {
     long previousMax = 0;
     int runs = 12;
     for (int run = 0; run < runs; run++) {
-      int killAfter = run == 0 ? 1 : 1 + random.nextInt(3000);
+      int killAfter = run == 0 ? 1 : 1 + random.nextInt(1500);
       List<String> lines = runAndKill(run, 4, killAfter);
       long runMax = 0;
       for (String line : lines) {
