@@ -177,7 +177,7 @@ public final class DrainBenchmark {
           if (System.nanoTime() > deadline) {
             throw new IllegalStateException("drain did not finish in 20 minutes: " + engine.status());
           }
-          sleepMillis(5);
+          sleepMillis(10);
         }
       }
       double seconds = (System.nanoTime() - start) / 1e9;
