@@ -28,7 +28,7 @@ public final class ServerStore implements AutoCloseable {
     Store s =
         switch (config.store()) {
           case SQLITE -> SqliteStore.open(config.dataDir(), config.storeTimeout());
-          case POSTGRES -> PostgresStore.open(config.pgUrl(), config.pgPoolSize());
+          case POSTGRES -> PostgresStore.open(config.pgUrl(), config.pgPoolSize(), config.storeTimeout());
         };
     return new ServerStore(s, config);
   }

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,12 +17,15 @@ import org.slf4j.LoggerFactory;
  * restarts the WAL from its start at the next commit after a complete checkpoint. Durability is
  * unchanged: a checkpoint only copies committed pages into the database file.
  *
- * <p>Called from the housekeeping timer thread only; {@link #close} after that thread stopped.
+ * <p>Called from the housekeeping timer thread; {@link #lock} is shared with the housekeeper's
+ * TRUNCATE checkpoint. {@link #close} after the timer stopped.
  */
 final class Checkpointer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Checkpointer.class);
   static final long WAL_BYTES = 4L << 20;
 
+  /** Held while any checkpoint runs, so the housekeeper's TRUNCATE is never refused as busy. */
+  final ReentrantLock lock = new ReentrantLock();
   private final Path wal;
   private final Connection connection;
   private boolean failedOnce;
@@ -37,8 +41,11 @@ final class Checkpointer implements AutoCloseable {
       if (Files.size(wal) < WAL_BYTES) {
         return;
       }
+      lock.lock();
       try (Statement s = connection.createStatement()) {
         s.execute("PRAGMA wal_checkpoint(PASSIVE)");
+      } finally {
+        lock.unlock();
       }
       failedOnce = false;
     } catch (java.nio.file.NoSuchFileException e) {

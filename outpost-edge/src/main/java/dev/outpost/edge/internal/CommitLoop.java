@@ -29,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * it fails with {@link OutboxStorageException}, the counts stay as they were, and the seqs it
  * took are skipped (never handed out again by this process; they were never acknowledged).
  *
+ * <p>Back-pressure: the queue holds at most 8 x {@code groupCommitMaxRecords} operations;
+ * {@link #submit} (and so {@code appendAsync}) blocks while it is full.
+ *
  * <p>Thread-safe: {@link #submit} from any thread; everything else runs on the writer thread.
  */
 final class CommitLoop implements Runnable {
@@ -42,7 +45,7 @@ final class CommitLoop implements Runnable {
     void beforeCommit(int records) throws SQLException;
   }
 
-  private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
+  private final LinkedBlockingQueue<Op> queue;
   private final Connection connection;
   private final OutboxConfig config;
   private final Budget budget;
@@ -65,6 +68,7 @@ final class CommitLoop implements Runnable {
     this.store = store;
     this.fault = fault;
     this.insert = connection.prepareStatement(Schema.INSERT);
+    this.queue = new LinkedBlockingQueue<>(Math.max(1024, config.groupCommitMaxRecords() * 8));
     this.maxWaitNanos = config.groupCommitMaxWait().toNanos();
     this.lastSeq = lastSeq;
     this.nextSeq = lastSeq + 1;
@@ -75,8 +79,17 @@ final class CommitLoop implements Runnable {
     return lastSeq;
   }
 
+  /**
+   * Queues an operation; blocks while the queue is full (8 x groupCommitMaxRecords operations),
+   * which is the back-pressure on producers that do not wait for their futures.
+   */
   void submit(Op op) {
-    queue.add(op);
+    try {
+      queue.put(op);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for room in the outbox queue; not appended", e);
+    }
   }
 
   /** Operations still queued after the writer stopped; the caller fails them. */
@@ -92,7 +105,7 @@ final class CommitLoop implements Runnable {
 
   /** Asks the writer to finish what is queued and stop. */
   void stop() {
-    queue.add(new Op.Solo(() -> stopping = true));
+    submit(new Op.Solo(() -> stopping = true));
   }
 
   @Override

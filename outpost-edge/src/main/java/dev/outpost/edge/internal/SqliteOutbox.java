@@ -63,12 +63,14 @@ public final class SqliteOutbox implements Outbox {
   private final Thread writer;
   private final ScheduledExecutorService timer;
   private final Checkpointer checkpointer;
+  private final DirectoryLock lock;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean housekeepingQueued = new AtomicBoolean();
   private volatile boolean writerDone;
 
-  private SqliteOutbox(Path dir, OutboxConfig config, StoreFile.Opened opened, CommitLoop.CommitFault fault)
-      throws SQLException {
+  private SqliteOutbox(Path dir, OutboxConfig config, StoreFile.Opened opened, CommitLoop.CommitFault fault,
+      DirectoryLock lock) throws SQLException {
+    this.lock = lock;
     this.dir = dir;
     this.store = StoreFile.dbPath(dir).toString();
     this.config = config;
@@ -81,10 +83,11 @@ public final class SqliteOutbox implements Outbox {
     live.deadLettered = opened.meta("dead_lettered");
     live.purged = opened.meta("purged");
     this.budget = new Budget(config, store);
-    long lastSeq = recover(opened.meta("last_seq"));
+    long lastSeq = StoreFile.recover(write, live, opened.meta("last_seq"), store);
     this.loop = new CommitLoop(write, config, budget, live, lastSeq, store, fault);
     this.deliveries = new Deliveries(epoch, config.ackedRetention().isPositive(), store);
-    this.housekeeper = new Housekeeper(loop, deliveries, budget, live, config, write, store);
+    this.checkpointer = new Checkpointer(StoreFile.dbPath(dir));
+    this.housekeeper = new Housekeeper(loop, deliveries, budget, live, config, write, store, checkpointer);
     loop.inTransaction(txn -> {
       budget.measure(txn);
       return null;
@@ -93,7 +96,6 @@ public final class SqliteOutbox implements Outbox {
     try (Statement s = read.createStatement()) {
       s.execute("PRAGMA query_only = 1");
     }
-    this.checkpointer = new Checkpointer(StoreFile.dbPath(dir));
     this.writer = new Thread(loop, "outbox-writer-" + dir.getFileName());
     writer.setDaemon(true);
     writer.start();
@@ -114,49 +116,24 @@ public final class SqliteOutbox implements Outbox {
   static SqliteOutbox open(Path dir, OutboxConfig config, CommitLoop.CommitFault fault) {
     Objects.requireNonNull(dir, "dir");
     Objects.requireNonNull(config, "config");
-    StoreFile.Opened opened = StoreFile.open(dir, config.clock());
+    DirectoryLock lock = DirectoryLock.acquire(dir);
+    StoreFile.Opened opened;
     try {
-      SqliteOutbox outbox = new SqliteOutbox(dir, config, opened, fault);
+      opened = StoreFile.open(dir, config.clock());
+    } catch (RuntimeException e) {
+      lock.close();
+      throw e;
+    }
+    try {
+      SqliteOutbox outbox = new SqliteOutbox(dir, config, opened, fault, lock);
       log.info("Outbox {} open: epoch {}, last seq {}, {}", outbox.store,
           Long.toUnsignedString(outbox.epoch, 16), outbox.loop.lastSeq(), outbox.live.describePending());
       return outbox;
     } catch (SQLException e) {
       StoreFile.closeQuietly(opened.connection());
+      lock.close();
       throw new OutboxStorageException("cannot open outbox " + StoreFile.dbPath(dir) + ": " + e.getMessage(), e);
     }
-  }
-
-  /** Leased rows back to pending, counts recomputed once; returns the highest seq ever used. */
-  private long recover(long savedLastSeq) throws SQLException {
-    long lastSeq = savedLastSeq;
-    try (Statement s = write.createStatement()) {
-      s.execute("BEGIN IMMEDIATE");
-      int released = s.executeUpdate("UPDATE records SET state = 0, lease_until = 0 WHERE state = 1");
-      s.execute("COMMIT");
-      if (released > 0) {
-        log.info("Outbox {}: {} records leased before the restart are pending again", store, released);
-      }
-      try (ResultSet rs = s.executeQuery(
-          "SELECT state, priority, count(*), sum(length(payload)) FROM records GROUP BY state, priority")) {
-        while (rs.next()) {
-          if (rs.getInt(1) == Schema.PENDING) {
-            live.pending(rs.getInt(2), rs.getLong(3), rs.getLong(4));
-          } else {
-            live.retained += rs.getLong(3);
-          }
-        }
-      }
-      try (ResultSet rs = s.executeQuery("SELECT count(*), coalesce(max(seq), 0) FROM dead_letters")) {
-        rs.next();
-        live.deadLetters = rs.getLong(1);
-        lastSeq = Math.max(lastSeq, rs.getLong(2));
-      }
-      try (ResultSet rs = s.executeQuery("SELECT coalesce(max(seq), 0) FROM records")) {
-        rs.next();
-        lastSeq = Math.max(lastSeq, rs.getLong(1));
-      }
-    }
-    return lastSeq;
   }
 
   @Override
@@ -321,8 +298,14 @@ public final class SqliteOutbox implements Outbox {
     Op.Solo op = new Op.Solo(() -> {
       housekeepingQueued.set(false);
       try {
-        if (housekeeper.run()) {
-          scheduleHousekeeping();
+        if (housekeeper.run() && !closed.get()) {
+          // more left: queue another run from the timer thread (the writer must never block on
+          // its own full queue)
+          try {
+            timer.execute(this::scheduleHousekeeping);
+          } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // closing: the rest waits for the next open
+          }
         }
       } catch (SQLException e) {
         throw new OutboxStorageException("outbox " + store + ": housekeeping failed: " + e.getMessage(), e);
@@ -403,6 +386,7 @@ public final class SqliteOutbox implements Outbox {
     } finally {
       StoreFile.closeQuietly(read);
       StoreFile.closeQuietly(write);
+      lock.close();
     }
     log.info("Outbox {} closed at seq {}", store, loop.lastSeq());
   }
