@@ -36,8 +36,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Ingest throughput of the server (HTTP + auth + decode + dedupe + durable commit) against the
  * raw insert rate of the same store measured in the same run: plain JDBC batch inserts of the
- * same rows into the same schema, in big transactions, one connection. The raw rate is taken
- * before and after the HTTP phase and the higher one is the baseline (the machine may be busy;
+ * same rows into the same schema, in big transactions, one connection. After a warm-up round,
+ * the raw rate is taken before and after the HTTP phase and the higher one is the baseline (the machine may be busy;
  * the higher baseline gives the lower, honest ratio). The ratio is the figure of merit (target:
  * HTTP keeps at least 50% of raw).
  *
@@ -133,6 +133,7 @@ public final class IngestBenchmark {
    */
   private static StoreResult measure(String name, String sqliteFile, String pgUrl, ServerConfig config,
       Options o, PrintStream out) throws Exception {
+    raw(sqliteFile, pgUrl, o, 2L * o.rawRecords()); // warm-up (JIT, driver, caches), not counted
     double before = raw(sqliteFile, pgUrl, o, 0);
     StoreResult http = http(name, config, o, out);
     double after = raw(sqliteFile, pgUrl, o, o.rawRecords());

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * per run, so memory and the pause seen by appends stay bounded; {@link #run} returns true when
  * work is left for another run.
  *
- * <p>Confined to the writer thread. A crash mid-run loses nothing: each chunk commits alone.
+ * <p>Runs under {@code CommitLoop.commitLock}. A crash mid-run loses nothing: each chunk commits alone.
  */
 final class Housekeeper {
   private static final Logger log = LoggerFactory.getLogger(Housekeeper.class);

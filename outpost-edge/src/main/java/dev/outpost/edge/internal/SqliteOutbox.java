@@ -32,12 +32,13 @@ import org.slf4j.LoggerFactory;
  * The SQLite outbox (format in {@link Schema}, writer in {@link CommitLoop}).
  *
  * <p><b>Thread-safety:</b> all methods may be called from any thread. Every write goes through
- * the single writer thread; {@link #stats()} reads in-memory counts plus four index lookups on a
+ * the single writer ({@link CommitLoop}: its thread, or the caller itself when it would only wait
+ * for an idle writer); {@link #stats()} reads in-memory counts plus four index lookups on a
  * separate read connection; {@link #deadLetters} pages through the read connection.
  *
- * <p><b>Durability:</b> an append returns (its future completes) after its group commit, in WAL
- * mode with {@code synchronous=FULL}, returned: the WAL was fsync'd. Acks, rejects and releases
- * are committed the same way before their calls return.
+ * <p><b>Durability:</b> an append returns (its future completes) only after the COMMIT of its
+ * group returned; in WAL mode with {@code synchronous=FULL} that means the WAL was fsync'd. Acks,
+ * rejects and releases are committed the same way before their calls return.
  *
  * <p><b>Crash and restart:</b> on open, a store not closed cleanly is integrity-checked (a
  * corrupt one is moved aside, see {@link StoreFile}); every leased record becomes pending again
@@ -48,7 +49,6 @@ public final class SqliteOutbox implements Outbox {
   private static final Logger log = LoggerFactory.getLogger(SqliteOutbox.class);
   private static final int MAX_TOPIC_CHARS = 1024;
 
-  private final Path dir;
   private final String store;
   private final OutboxConfig config;
   private final long epoch;
@@ -71,7 +71,6 @@ public final class SqliteOutbox implements Outbox {
   private SqliteOutbox(Path dir, OutboxConfig config, StoreFile.Opened opened, CommitLoop.CommitFault fault,
       DirectoryLock lock) throws SQLException {
     this.lock = lock;
-    this.dir = dir;
     this.store = StoreFile.dbPath(dir).toString();
     this.config = config;
     this.write = opened.connection();
@@ -144,7 +143,7 @@ public final class SqliteOutbox implements Outbox {
   @Override
   public long append(String topic, byte[] payload, Priority priority, Map<String, String> headers) {
     Op.Append op = appendOp(List.of(new NewRecord(topic, payload, priority, headers, null)));
-    return await(submit(op, op.future));
+    return await(submitOrRunHere(op, op.future));
   }
 
   @Override
@@ -167,7 +166,7 @@ public final class SqliteOutbox implements Outbox {
       return List.of();
     }
     Op.Append op = appendOp(records);
-    long first = await(submit(op, op.future));
+    long first = await(submitOrRunHere(op, op.future));
     return java.util.stream.LongStream.range(first, first + records.size()).boxed().toList();
   }
 
@@ -317,7 +316,12 @@ public final class SqliteOutbox implements Outbox {
   private <T> T work(Txn.Work<T> work) {
     ensureOpen();
     Op.Work<T> op = new Op.Work<>(work);
-    return await(submit(op, op.future));
+    return await(submitOrRunHere(op, op.future));
+  }
+
+  /** For callers that wait anyway: commit on this thread when the writer is idle, else queue. */
+  private <T> CompletableFuture<T> submitOrRunHere(Op op, CompletableFuture<T> future) {
+    return loop.tryRunHere(op) ? future : submit(op, future);
   }
 
   private <T> CompletableFuture<T> submit(Op op, CompletableFuture<T> future) {
@@ -375,6 +379,7 @@ public final class SqliteOutbox implements Outbox {
     for (Op op : loop.leftovers()) {
       op.fail(closedException());
     }
+    loop.commitLock.lock();
     try {
       try (Statement s = write.createStatement()) {
         s.executeUpdate("UPDATE meta SET value = 1 WHERE key = 'clean'");
@@ -384,6 +389,7 @@ public final class SqliteOutbox implements Outbox {
       log.warn("Outbox {}: clean close could not be recorded ({}); the next open will run an integrity check",
           store, e.toString());
     } finally {
+      loop.commitLock.unlock();
       StoreFile.closeQuietly(read);
       StoreFile.closeQuietly(write);
       lock.close();

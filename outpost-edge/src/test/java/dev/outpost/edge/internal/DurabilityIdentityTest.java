@@ -126,6 +126,17 @@ class DurabilityIdentityTest {
     }
   }
 
+  @Test
+  void oneProducersAsyncThenSyncAppendsKeepTheirOrder() {
+    try (Outbox outbox = Outbox.open(dir, OutboxConfig.defaults())) {
+      for (int i = 0; i < 100; i++) {
+        CompletableFuture<Long> first = outbox.appendAsync("lane", bytes("a" + i), Priority.HIGH, Map.of());
+        long second = outbox.append("lane", bytes("b" + i), Priority.HIGH);
+        assertThat(second).as("round %d", i).isGreaterThan(first.join());
+      }
+    }
+  }
+
   static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
