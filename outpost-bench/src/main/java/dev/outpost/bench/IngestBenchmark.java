@@ -66,6 +66,8 @@ public final class IngestBenchmark {
 
   public record Result(List<StoreResult> stores) {}
 
+  private static final String[] TOPICS = {"sensors/0", "sensors/1", "sensors/2", "sensors/3"};
+
   private IngestBenchmark() {}
 
   public static void main(String[] args) throws Exception {
@@ -159,15 +161,19 @@ public final class IngestBenchmark {
     c.setAutoCommit(false);
     Random rnd = new Random(o.seed());
     byte[] payload = payload(rnd, o.payloadBytes());
+    String[] devices = new String[o.clients()];
+    for (int d = 0; d < devices.length; d++) {
+      devices[d] = "raw-" + d;
+    }
     long start = System.nanoTime();
     try (PreparedStatement ps = c.prepareStatement(
         "INSERT INTO messages (device_id, epoch, seq, topic, priority, ts, received_at, headers, payload)"
             + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       for (int i = 1; i <= o.rawRecords(); i++) {
-        ps.setString(1, "raw-" + (i % o.clients()));
+        ps.setString(1, devices[i % devices.length]);
         ps.setLong(2, 1);
         ps.setLong(3, firstSeq + i);
-        ps.setString(4, "sensors/" + (i % 4));
+        ps.setString(4, TOPICS[i % 4]);
         ps.setInt(5, i % 4);
         ps.setLong(6, 1_700_000_000_000L + i);
         ps.setLong(7, System.currentTimeMillis());
@@ -213,7 +219,7 @@ public final class IngestBenchmark {
             int n = o.minBatch() + rnd.nextInt(o.maxBatch() - o.minBatch() + 1);
             List<Message> ms = new ArrayList<>(n);
             for (int k = 0; k < n; k++, seq++) {
-              ms.add(new Message(seq, "sensors/" + (seq % 4), Priority.ofRank((int) (seq % 4)),
+              ms.add(new Message(seq, TOPICS[(int) (seq % 4)], Priority.ofRank((int) (seq % 4)),
                   1_700_000_000_000L + seq, Map.of(), payload));
             }
             HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(uri)

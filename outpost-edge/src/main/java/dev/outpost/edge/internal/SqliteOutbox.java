@@ -105,7 +105,7 @@ public final class SqliteOutbox implements Outbox {
     });
     long every = config.housekeepingInterval().toMillis();
     timer.scheduleWithFixedDelay(this::scheduleHousekeeping, every, every, TimeUnit.MILLISECONDS);
-    timer.scheduleWithFixedDelay(checkpointer::maybeCheckpoint, 20, 20, TimeUnit.MILLISECONDS);
+    timer.scheduleWithFixedDelay(checkpointer::maybeCheckpoint, 50, 50, TimeUnit.MILLISECONDS);
   }
 
   public static Outbox open(Path dir, OutboxConfig config) {
