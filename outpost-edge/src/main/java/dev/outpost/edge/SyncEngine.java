@@ -370,14 +370,14 @@ public final class SyncEngine implements AutoCloseable {
     if (f == null) {
       gate.succeeded(clock.instant());
     } else if (f.kind() == ErrorKind.AUTH || f.kind() == ErrorKind.UNSUPPORTED) {
-      monitor.recordSuccess(f.latency()); // the server answered: the link is fine
+      monitor.recordSuccess(null); // the server answered: the link is fine
       gate.pause(f, clock.millis(), clock.instant());
     } else {
       retries.incrementAndGet();
       if (f.kind().linkFailure()) {
         monitor.recordFailure(f.kind(), f.message());
       } else {
-        monitor.recordSuccess(f.latency());
+        monitor.recordSuccess(null);
       }
       gate.failed(f, clock.millis(), clock.instant());
     }
