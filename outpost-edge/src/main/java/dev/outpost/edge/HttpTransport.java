@@ -44,6 +44,8 @@ public final class HttpTransport implements Transport {
   private final Clock clock;
   private final AtomicLong requests = new AtomicLong();
   private final AtomicLong bytesSent = new AtomicLong();
+  private final AtomicLong ingestRequests = new AtomicLong();
+  private final AtomicLong ingestBodyBytes = new AtomicLong();
 
   public HttpTransport(SyncConfig config, Clock clock) {
     this.client =
@@ -78,6 +80,8 @@ public final class HttpTransport implements Transport {
     if (encoding != ContentEncoding.IDENTITY) {
       req.header("Content-Encoding", encoding.headerValue());
     }
+    ingestRequests.incrementAndGet();
+    ingestBodyBytes.addAndGet(body.length);
     long start = System.nanoTime();
     HttpResponse<byte[]> resp;
     try {
@@ -154,6 +158,16 @@ public final class HttpTransport implements Transport {
   @Override
   public long bytesSent() {
     return bytesSent.get();
+  }
+
+  /** {@code POST /v1/ingest} requests made so far (retries included). */
+  public long ingestRequests() {
+    return ingestRequests.get();
+  }
+
+  /** Ingest request bodies as sent (encoded and compressed), in bytes, retries included. */
+  public long ingestBodyBytes() {
+    return ingestBodyBytes.get();
   }
 
   @Override

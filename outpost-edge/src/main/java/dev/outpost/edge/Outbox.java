@@ -41,6 +41,7 @@ public interface Outbox extends AutoCloseable {
    * @throws OutboxFullException if the budget leaves no room and the priority may not evict
    * @throws IllegalArgumentException for a null/empty topic, a null or too large payload
    * @throws IllegalStateException if the outbox is closed
+   * @throws OutboxStorageException if the commit failed (nothing of it was acknowledged)
    */
   long append(String topic, byte[] payload, Priority priority, Map<String, String> headers);
 

@@ -124,7 +124,7 @@ public final class OutboxConfig {
         + ", maxPayloadBytes=" + maxPayloadBytes + ", ttlByPriority=" + ttlByPriority
         + ", ackedRetention=" + ackedRetention + ", groupCommitMaxWait=" + groupCommitMaxWait
         + ", groupCommitMaxRecords=" + groupCommitMaxRecords
-        + ", housekeepingInterval=" + housekeepingInterval + "}";
+        + ", housekeepingInterval=" + housekeepingInterval + ", clock=" + clock + "}";
   }
 
   public static final class Builder {

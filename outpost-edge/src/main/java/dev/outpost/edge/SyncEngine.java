@@ -5,11 +5,11 @@ import dev.outpost.core.LinkState;
 import dev.outpost.core.Priority;
 import dev.outpost.edge.internal.BatchDelivery;
 import dev.outpost.edge.internal.BatchDelivery.Verdict;
+import dev.outpost.edge.internal.SendOrder;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -28,9 +28,11 @@ import org.slf4j.LoggerFactory;
  * a {@link Transport}, and settles every record by the server's answer — stored/duplicate → ack,
  * rejected → dead letter with the server's reason, no answer → release for a retry.
  *
- * <p><b>Order:</b> up to {@code maxInFlight} batches travel at once, but never two of the same
- * (topic, priority) lane (the lease excludes busy lanes), and a lane is only freed after its
- * records are settled in the outbox, so the server sees every lane in seq order.
+ * <p><b>Order and pipelining:</b> up to {@code maxInFlight} batches are leased at once. Batches
+ * on disjoint lanes travel in parallel; the next batch of a busy (topic, priority) lane is
+ * leased ahead but sent only after the server answered its predecessor in full, and released
+ * unsent if the predecessor failed (see {@code SendOrder}), so the server sees every lane in seq
+ * order while the outbox's lease and ack overlap with the network.
  *
  * <p><b>Failures:</b> no answer → release, exponential backoff with full jitter (capped before
  * jitter), reset on success; 429/503 wait the server's Retry-After; 401/403/415 pause the uplink
@@ -63,8 +65,7 @@ public final class SyncEngine implements AutoCloseable {
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
-  private final Set<Lane> busyLanes = new HashSet<>();
-  private int inFlight;
+  private final SendOrder order = new SendOrder();
   private long notBeforeMillis;
   private int failedAttempts;
   private ErrorKind pausedBy;
@@ -78,6 +79,8 @@ public final class SyncEngine implements AutoCloseable {
   private volatile boolean running = true;
 
   private final AtomicLong retries = new AtomicLong();
+  private final AtomicLong delivered = new AtomicLong();
+  private final AtomicLong deadLettered = new AtomicLong();
 
   private SyncEngine(
       Outbox outbox, SyncConfig config, Transport transport, boolean ownsTransport, Clock clock,
@@ -89,7 +92,7 @@ public final class SyncEngine implements AutoCloseable {
     this.clock = clock;
     this.backoff = Backoff.exponentialFullJitter(config.retryInitial(), 2.0, config.retryCap(), random);
     this.monitor = new LinkMonitor(transport, config, clock);
-    this.delivery = new BatchDelivery(outbox, transport, config.deviceId());
+    this.delivery = new BatchDelivery(transport, config.deviceId());
     this.startedAt = clock.instant();
     this.senders = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("outpost-sync-send-", 0).factory());
     this.drainThread = Thread.ofPlatform().daemon().name("outpost-sync").unstarted(this::drainLoop);
@@ -151,8 +154,8 @@ public final class SyncEngine implements AutoCloseable {
       return new SyncStatus(
           link.state(), pausedBy, Duration.between(startedAt, clock.instant()), link.upSince(),
           link.downSince(), link.consecutiveFailures(), errorKind, error, errorAt,
-          lastSuccess, backlog, inFlight, gate > now ? Instant.ofEpochMilli(gate) : null,
-          delivery.delivered(), delivery.deadLettered(), retries.get(), transport.requests(),
+          lastSuccess, backlog, order.inFlight(), gate > now ? Instant.ofEpochMilli(gate) : null,
+          delivered.get(), deadLettered.get(), retries.get(), transport.requests(),
           transport.bytesSent());
     } finally {
       lock.unlock();
@@ -202,11 +205,9 @@ public final class SyncEngine implements AutoCloseable {
   private void step() throws InterruptedException {
     LinkState link = monitor.state();
     LeaseRequest request;
-    boolean busy;
     lock.lock();
     try {
       long now = clock.millis();
-      busy = inFlight > 0;
       maybeReportHealth(now, link);
       long wait = waitMillis(now, link);
       if (wait > 0) {
@@ -217,37 +218,38 @@ public final class SyncEngine implements AutoCloseable {
       request = new LeaseRequest(
           Math.min(learnedMaxRecords, full ? config.maxBatchRecords() : config.degradedBatchRecords()),
           full ? config.maxBatchBytes() : Math.min(DEGRADED_MAX_BYTES, config.maxBatchBytes()),
-          link.lowestPriority(), Set.copyOf(busyLanes), config.leaseTimeout());
+          link.lowestPriority(), Set.of(), config.leaseTimeout());
     } finally {
       lock.unlock();
     }
-    OutboxStats stats = outbox.stats();
-    request = mostUrgentOnly(request, stats, busy);
-    long lingerLeft = lingerLeftMillis(request, stats);
+    long lingerLeft = lingerLeftMillis(request, outbox.stats());
     if (lingerLeft > 0) {
       idle(lingerLeft);
       return;
     }
+    long epoch = order.releaseEpoch();
+    long leaseStart = System.nanoTime();
     Lease lease = outbox.lease(request);
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("leased {} in {} ms", lease.size(), (System.nanoTime() - leaseStart) / 1_000_000);
+    }
     if (lease.isEmpty()) {
       idle(config.idlePoll().toMillis());
       return;
     }
-    Set<Lane> lanes = new HashSet<>();
-    lease.messages().forEach(m -> lanes.add(new Lane(m.topic(), m.priority())));
-    lock.lock();
-    try {
-      busyLanes.addAll(lanes);
-      inFlight++;
-    } finally {
-      lock.unlock();
+    SendOrder.Ticket ticket = order.register(lease, epoch, System.nanoTime());
+    if (ticket == null) {
+      // a release ran while we leased: these records may now come after pending ones
+      release(lease.seqs());
+      return;
     }
-    senders.execute(() -> deliver(lease, lanes));
+    ticket.predecessorsOk().thenAcceptAsync(ok -> deliver(ticket, ok), senders);
   }
 
   /** 0 when a batch may be leased now, else how long to wait (woken early by any change). */
   private long waitMillis(long now, LinkState link) {
     long idle = config.idlePoll().toMillis();
+    int inFlight = order.inFlight();
     if (!link.sends()) {
       return Math.max(idle, 1000); // the heartbeat's listener wakes us when the link is back
     }
@@ -267,27 +269,6 @@ public final class SyncEngine implements AutoCloseable {
           default -> 1;
         };
     return inFlight >= limit ? idle : 0;
-  }
-
-  /**
-   * Most urgent first, also across batches in flight: a batch sent while others travel carries
-   * only the most urgent priority still pending, so LOW never overtakes waiting CRITICAL records
-   * just because CRITICAL's lanes are busy.
-   */
-  private static LeaseRequest mostUrgentOnly(LeaseRequest request, OutboxStats s, boolean busy) {
-    if (!busy) {
-      return request;
-    }
-    for (Priority p : Priority.values()) {
-      if (p.rank() >= request.lowestPriority().rank()) {
-        break;
-      }
-      if (s.pendingCount().getOrDefault(p, 0L) > 0) {
-        return new LeaseRequest(request.maxRecords(), request.maxBytes(), p,
-            request.excludedLanes(), request.leaseTimeout());
-      }
-    }
-    return request;
   }
 
   /** Size and age triggers: 0 when a batch is worth sending now. */
@@ -312,27 +293,70 @@ public final class SyncEngine implements AutoCloseable {
     return left <= 0 ? 0 : Math.min(left, config.idlePoll().toMillis());
   }
 
-  private void deliver(Lease lease, Set<Lane> lanes) {
+  private void deliver(SendOrder.Ticket ticket, boolean predecessorsOk) {
+    Lease lease = ticket.lease();
+    boolean answered = false;
     try {
+      long age = System.nanoTime() - ticket.leasedAtNanos();
+      if (!predecessorsOk || age > config.leaseTimeout().minus(config.requestTimeout()).toNanos()) {
+        // an earlier batch of these lanes was not answered (or this lease is about to time
+        // out): send nothing, the records go back in order
+        release(lease.seqs());
+        order.answered(ticket, false);
+        answered = true;
+        return;
+      }
+      long sendStart = System.nanoTime();
       Verdict v = delivery.deliver(lease);
+      long sent = System.nanoTime();
+      if (v.release().isEmpty()) {
+        order.answered(ticket, true); // the server holds every record: successors may go
+        answered = true;
+        settle(v);
+        if (LOG.isDebugEnabled()) {
+          LOG.debug("batch of {}: waited {} ms for predecessors, sent in {} ms, settled in {} ms",
+              lease.size(), (sendStart - ticket.leasedAtNanos()) / 1_000_000,
+              (sent - sendStart) / 1_000_000, (System.nanoTime() - sent) / 1_000_000);
+        }
+      } else {
+        release(v.release());
+        settle(v);
+        order.answered(ticket, false);
+        answered = true;
+      }
       afterDelivery(v);
     } catch (RuntimeException e) {
       // the outbox could not settle: keep everything gated until the lease has timed out, so a
-      // later lease cannot overtake the unsettled records of these lanes
+      // later lease cannot overtake the unsettled records
       LOG.error("could not settle a batch of {} records in the outbox; pausing the uplink for {}",
           lease.size(), config.leaseTimeout(), e);
       noteError(ErrorKind.PROTOCOL, "outbox settle failed: " + e.getMessage());
       gate(clock.millis() + config.leaseTimeout().toMillis());
-    } finally {
-      lock.lock();
-      try {
-        busyLanes.removeAll(lanes);
-        inFlight--;
-        changed.signalAll();
-      } finally {
-        lock.unlock();
+      if (!answered) {
+        order.releasing();
+        order.answered(ticket, false);
       }
+    } finally {
+      order.finished(ticket);
+      wake();
     }
+  }
+
+  private void settle(Verdict v) {
+    if (!v.reject().isEmpty()) {
+      outbox.reject(v.reject());
+      deadLettered.addAndGet(v.reject().size());
+    }
+    if (!v.ack().isEmpty()) {
+      outbox.ack(v.ack());
+      delivered.addAndGet(v.ack().size());
+    }
+  }
+
+  /** Every release goes through here: announced first, so concurrent leases are re-checked. */
+  private void release(java.util.List<Long> seqs) {
+    order.releasing();
+    outbox.release(seqs);
   }
 
   private void afterDelivery(Verdict v) {

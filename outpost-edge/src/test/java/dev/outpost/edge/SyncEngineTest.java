@@ -48,13 +48,13 @@ class SyncEngineTest {
   }
 
   private List<Long> append(int n, String... topics) {
-    List<Long> seqs = new ArrayList<>();
+    List<NewRecord> records = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       String topic = topics[i % topics.length];
       Priority p = Priority.ofRank(i % 4);
-      seqs.add(outbox.append(topic, ("{\"i\":" + i + "}").getBytes(StandardCharsets.UTF_8), p));
+      records.add(new NewRecord(topic, ("{\"i\":" + i + "}").getBytes(StandardCharsets.UTF_8), p));
     }
-    return seqs;
+    return outbox.appendAll(records);
   }
 
   private void awaitDrained() {

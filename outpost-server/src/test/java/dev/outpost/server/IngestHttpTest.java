@@ -237,6 +237,24 @@ class IngestHttpTest {
   }
 
   @Test
+  void shedsLoadWith503AndRetryAfterAndAnswersUnknownPathsInJson(@TempDir Path other) {
+    try (OutpostServer small = OutpostServer.start(ServerConfig.builder().port(0).dataDir(other)
+            .adminToken(ADMIN).maxPendingRecords(5).build());
+        Http h = new Http(small.url())) {
+      String t = small.devices().add("dev-1");
+      Http.Response r = h.post("/v1/ingest", t, WireCodec.JSON, null, WireCodec.encodeJson(Batches.batch("dev-1", 1, 1, 6)));
+      assertThat(r.status()).isEqualTo(503);
+      assertThat(r.errorCode()).isEqualTo("overloaded");
+      assertThat(r.raw().headers().firstValue("Retry-After")).contains("1");
+      assertThat(h.post("/v1/ingest", t, WireCodec.JSON, null, WireCodec.encodeJson(Batches.batch("dev-1", 1, 1, 5))).status())
+          .isEqualTo(200);
+      Http.Response missing = h.get("/v1/nothing", ADMIN);
+      assertThat(missing.status()).isEqualTo(404);
+      assertThat(missing.errorCode()).isEqualTo("not_found");
+    }
+  }
+
+  @Test
   void answersDecodeToTheCoreResultType() {
     BatchResult r = WireCodec.decodeResult(ingestJson(token, Batches.batch("dev-1", 1, 1, 2)).body().getBytes());
     assertThat(r.serverTimeMillis()).isPositive();

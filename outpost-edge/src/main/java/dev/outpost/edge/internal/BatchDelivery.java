@@ -5,7 +5,6 @@ import dev.outpost.core.Message;
 import dev.outpost.core.RecordResult;
 import dev.outpost.edge.ErrorKind;
 import dev.outpost.edge.Lease;
-import dev.outpost.edge.Outbox;
 import dev.outpost.edge.SendOutcome;
 import dev.outpost.edge.Transport;
 import java.time.Duration;
@@ -16,74 +15,71 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends one leased batch and settles every record of it in the outbox by the server's answer.
- * 413 and whole-batch 400/422 split the batch in halves, sent in order, until the bad record is
- * alone and dead-lettered with the server's reason; any other failure releases everything not
- * yet settled. Parts go one after the other, so a lane's order holds.
+ * Sends one leased batch and sorts every record of it by the server's answer: ack (stored or
+ * duplicate), reject (with the server's reason), or release (no answer). 413 and whole-batch
+ * 400/422 split the batch in halves, sent in order, until the bad record is alone and rejected
+ * with the server's reason; any other failure releases everything not yet answered. Parts go one
+ * after the other, so a lane's order holds.
  *
- * <p>Thread-safe (stateless but for counters); the caller keeps the batch's lanes busy until
- * {@link #deliver} returns.
+ * <p>Writes nothing to the outbox: the caller applies the {@link Verdict} (releases first, so
+ * the send order can be kept). Stateless and thread-safe.
  */
 public final class BatchDelivery {
   private static final Logger LOG = LoggerFactory.getLogger(BatchDelivery.class);
 
   /**
-   * What happened, for the engine's retry and link logic.
+   * What happened.
    *
+   * @param ack seqs the server holds
+   * @param reject seqs refused for good, with the server's reason
+   * @param release seqs without an answer, to send again
    * @param answered true if at least one request got an answer proving the link works
    * @param latency the latency of the last answered request
-   * @param failure the failure that stopped delivery (records released), or null
+   * @param failure the failure that stopped delivery, or null
    * @param smallestTooLarge the smallest part size the server answered 413 for, 0 if none
    */
-  public record Verdict(boolean answered, Duration latency, SendOutcome.Failed failure, int smallestTooLarge) {}
+  public record Verdict(
+      List<Long> ack, Map<Long, String> reject, List<Long> release, boolean answered,
+      Duration latency, SendOutcome.Failed failure, int smallestTooLarge) {}
 
-  private final Outbox outbox;
   private final Transport transport;
   private final String deviceId;
-  private final AtomicLong delivered = new AtomicLong();
-  private final AtomicLong deadLettered = new AtomicLong();
 
-  public BatchDelivery(Outbox outbox, Transport transport, String deviceId) {
-    this.outbox = outbox;
+  public BatchDelivery(Transport transport, String deviceId) {
     this.transport = transport;
     this.deviceId = deviceId;
   }
 
-  public long delivered() {
-    return delivered.get();
-  }
-
-  public long deadLettered() {
-    return deadLettered.get();
-  }
-
   public Verdict deliver(Lease lease) {
+    List<Long> ack = new ArrayList<>(lease.size());
+    Map<Long, String> reject = new LinkedHashMap<>();
+    List<Long> release = new ArrayList<>();
     Deque<List<Message>> parts = new ArrayDeque<>();
     parts.push(lease.messages());
     boolean answered = false;
     Duration latency = Duration.ZERO;
     int smallestTooLarge = 0;
+    SendOutcome.Failed failure = null;
     while (!parts.isEmpty()) {
       List<Message> part = parts.pop();
       SendOutcome o = transport.send(new Batch(deviceId, lease.epoch(), part));
       if (o instanceof SendOutcome.Answered a) {
         answered = true;
         latency = a.latency();
-        settle(part, a.result().results());
+        sort(part, a.result().results(), ack, reject, release);
         continue;
       }
       SendOutcome.Failed f = (SendOutcome.Failed) o;
       boolean splittable = f.kind() == ErrorKind.TOO_LARGE || f.kind() == ErrorKind.BAD_REQUEST;
       if (!splittable) {
-        List<Long> rest = new ArrayList<>(seqs(part));
-        parts.forEach(p -> rest.addAll(seqs(p)));
-        outbox.release(rest);
-        return new Verdict(answered, latency, f, smallestTooLarge);
+        failure = f;
+        release.addAll(seqs(part));
+        parts.forEach(p -> release.addAll(seqs(p)));
+        break;
       }
       answered = true;
       latency = f.latency();
@@ -99,46 +95,39 @@ public final class BatchDelivery {
         }
       } else {
         Message m = part.get(0);
-        outbox.reject(Map.of(m.seq(), f.message()));
-        deadLettered.incrementAndGet();
+        reject.put(m.seq(), f.message());
         LOG.warn("record {} ({}) dead-lettered: {}", m.seq(), m.topic(), f.message());
       }
     }
-    return new Verdict(answered, latency, null, smallestTooLarge);
+    return new Verdict(ack, reject, release, answered, latency, failure, smallestTooLarge);
   }
 
-  private void settle(List<Message> part, List<RecordResult> results) {
+  private static void sort(List<Message> part, List<RecordResult> results, List<Long> ack,
+      Map<Long, String> reject, List<Long> release) {
     Map<Long, RecordResult> bySeq = new HashMap<>(results.size() * 2);
     for (RecordResult r : results) {
       bySeq.put(r.seq(), r);
     }
-    List<Long> ack = new ArrayList<>(part.size());
-    Map<Long, String> reject = new LinkedHashMap<>();
-    List<Long> release = new ArrayList<>();
+    int missing = 0;
+    int rejected = 0;
     for (Message m : part) {
       RecordResult r = bySeq.get(m.seq());
       if (r == null) {
         release.add(m.seq());
+        missing++;
       } else if (r.delivered()) {
         ack.add(m.seq());
       } else {
         reject.put(m.seq(), r.reason());
+        rejected++;
+        if (rejected == 1) {
+          LOG.warn("server rejected record {} ({}), dead-lettering it: {}", m.seq(), m.topic(), r.reason());
+        }
       }
     }
-    if (!ack.isEmpty()) {
-      outbox.ack(ack);
-      delivered.addAndGet(ack.size());
-    }
-    if (!reject.isEmpty()) {
-      outbox.reject(reject);
-      deadLettered.addAndGet(reject.size());
-      LOG.warn("server rejected {} of {} records (dead-lettered), e.g. seq {}: {}",
-          reject.size(), part.size(), reject.keySet().iterator().next(), reject.values().iterator().next());
-    }
-    if (!release.isEmpty()) {
-      outbox.release(release);
-      LOG.warn("server answered {} of {} records; released the other {} for a retry",
-          part.size() - release.size(), part.size(), release.size());
+    if (missing > 0) {
+      LOG.warn("server answered {} of {} records; releasing the other {} for a retry",
+          part.size() - missing, part.size(), missing);
     }
   }
 

@@ -20,6 +20,8 @@ import org.slf4j.LoggerFactory;
  * high watermark, which keeps the last share of the budget for urgent records. When an append
  * does not fit and LOW eviction is on, the oldest pending LOW records are deleted (counted as
  * evicted, logged once per eviction run) down to the low watermark before the append is refused.
+ * A batch ({@code appendAll}) is admitted or refused as a whole, under the rule of its most
+ * urgent record.
  * Warnings are logged once per crossing of 80% and 90%, not per record.
  *
  * <p>Confined to the writer thread, except {@link #used()} and {@link #warningLevel()}.
@@ -31,7 +33,11 @@ final class Budget {
       "DELETE FROM records WHERE seq IN (SELECT seq FROM records WHERE state = 0 AND priority = 3"
           + " ORDER BY seq LIMIT " + EVICT_CHUNK + ") RETURNING length(payload)";
 
+  private static final String LIVE_PAGES = "SELECT p.page_count - f.freelist_count"
+      + " FROM pragma_page_count() p, pragma_freelist_count() f";
+
   private final OutboxConfig config;
+  private long pageSize;
   private final String store;
   private volatile long used;
   private volatile int warningLevel;
@@ -55,11 +61,14 @@ final class Budget {
 
   /** Re-reads the live page count (inside or outside a transaction) and logs crossings. */
   void measure(Txn txn) throws SQLException {
-    try (Statement s = txn.connection.createStatement()) {
-      long pages = single(s, "PRAGMA page_count");
-      long free = single(s, "PRAGMA freelist_count");
-      long pageSize = single(s, "PRAGMA page_size");
-      used = (pages - free) * pageSize;
+    if (pageSize == 0) {
+      try (Statement s = txn.connection.createStatement()) {
+        pageSize = single(s, "PRAGMA page_size");
+      }
+    }
+    try (ResultSet rs = txn.prepare(LIVE_PAGES).executeQuery()) {
+      rs.next();
+      used = rs.getLong(1) * pageSize;
     }
     int level = used >= config.budgetBytes() * 0.9 ? 90 : used >= config.budgetBytes() * 0.8 ? 80 : 0;
     if (level > warningLevel) {

@@ -6,7 +6,6 @@ import dev.outpost.edge.OutboxStorageException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -41,85 +40,6 @@ final class CommitLoop implements Runnable {
     CommitFault NONE = records -> {};
 
     void beforeCommit(int records) throws SQLException;
-  }
-
-  abstract static sealed class Op permits AppendOp, WorkOp, SoloOp {
-    int records() {
-      return 1;
-    }
-
-    abstract void fail(RuntimeException e);
-  }
-
-  /** Records appended together (all or nothing); their seqs are consecutive from the first. */
-  static final class AppendOp extends Op {
-    final String[] topics;
-    final int[] ranks;
-    final byte[][] headers;
-    final byte[][] payloads;
-    final long[] ttlMillis;
-    final long bytes;
-    final int topRank;
-    final CompletableFuture<Long> future = new CompletableFuture<>();
-    long firstSeq;
-    RuntimeException refused;
-
-    AppendOp(String[] topics, int[] ranks, byte[][] headers, byte[][] payloads, long[] ttlMillis) {
-      this.topics = topics;
-      this.ranks = ranks;
-      this.headers = headers;
-      this.payloads = payloads;
-      this.ttlMillis = ttlMillis;
-      long b = 0;
-      int top = 3;
-      for (int i = 0; i < topics.length; i++) {
-        b += Budget.estimate(topics[i], headers[i], payloads[i]);
-        top = Math.min(top, ranks[i]);
-      }
-      this.bytes = b;
-      this.topRank = top;
-    }
-
-    @Override
-    int records() {
-      return topics.length;
-    }
-
-    @Override
-    void fail(RuntimeException e) {
-      future.completeExceptionally(e);
-    }
-  }
-
-  /** Work that joins the group transaction. */
-  static final class WorkOp<T> extends Op {
-    final Txn.Work<T> work;
-    final CompletableFuture<T> future = new CompletableFuture<>();
-    T result;
-
-    WorkOp(Txn.Work<T> work) {
-      this.work = work;
-    }
-
-    @Override
-    void fail(RuntimeException e) {
-      future.completeExceptionally(e);
-    }
-  }
-
-  /** Work that runs alone on the writer thread, outside any group transaction. */
-  static final class SoloOp extends Op {
-    final Runnable work;
-    final CompletableFuture<Void> future = new CompletableFuture<>();
-
-    SoloOp(Runnable work) {
-      this.work = work;
-    }
-
-    @Override
-    void fail(RuntimeException e) {
-      future.completeExceptionally(e);
-    }
   }
 
   private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
@@ -172,7 +92,7 @@ final class CommitLoop implements Runnable {
 
   /** Asks the writer to finish what is queued and stop. */
   void stop() {
-    queue.add(new SoloOp(() -> stopping = true));
+    queue.add(new Op.Solo(() -> stopping = true));
   }
 
   @Override
@@ -206,10 +126,9 @@ final class CommitLoop implements Runnable {
         lastRecords = Math.max(1, records);
         runBatch(batch);
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        log.warn("Outbox {} writer interrupted; finishing what is queued", store);
-        Thread.interrupted();
-      } catch (RuntimeException | Error e) {
+        // nobody but close() stops the writer, and it does so through the queue: keep going
+        log.warn("Outbox {} writer interrupted; ignoring it, close() stops the writer", store);
+      } catch (RuntimeException e) {
         log.error("Outbox {} writer: unexpected failure", store, e);
         for (Op op : batch) {
           op.fail(new OutboxStorageException("outbox " + store + " writer failed: " + e, e));
@@ -232,7 +151,7 @@ final class CommitLoop implements Runnable {
   private void runBatch(List<Op> batch) {
     int start = 0;
     for (int i = 0; i < batch.size(); i++) {
-      if (batch.get(i) instanceof SoloOp solo) {
+      if (batch.get(i) instanceof Op.Solo solo) {
         if (i > start) {
           commitGroup(batch.subList(start, i));
         }
@@ -245,7 +164,7 @@ final class CommitLoop implements Runnable {
     }
   }
 
-  private void runSolo(SoloOp solo) {
+  private void runSolo(Op.Solo solo) {
     try {
       solo.work.run();
       solo.future.complete(null);
@@ -261,9 +180,9 @@ final class CommitLoop implements Runnable {
       begin();
       int inserted = 0;
       for (Op op : group) {
-        if (op instanceof AppendOp a) {
+        if (op instanceof Op.Append a) {
           inserted += insert(txn, a, inserted);
-        } else if (op instanceof WorkOp<?> w) {
+        } else if (op instanceof Op.Work<?> w) {
           inserted = flush(inserted);
           runWork(txn, w);
         }
@@ -275,9 +194,7 @@ final class CommitLoop implements Runnable {
       OutboxStorageException failure = new OutboxStorageException(
           "outbox " + store + ": commit failed, nothing of it was acknowledged: " + e.getMessage(), e);
       for (Op op : group) {
-        if (!(op instanceof AppendOp a && a.refused != null)) {
-          op.fail(failure);
-        }
+        op.fail(op instanceof Op.Append a && a.refused != null ? a.refused : failure);
       }
       remeasure();
       return;
@@ -288,7 +205,7 @@ final class CommitLoop implements Runnable {
     }
   }
 
-  private int insert(Txn txn, AppendOp a, int inserted) throws SQLException {
+  private int insert(Txn txn, Op.Append a, int inserted) throws SQLException {
     OutboxFullException full = budget.admit(txn, a.topRank, a.bytes, live);
     if (full != null) {
       a.refused = full;
@@ -320,19 +237,19 @@ final class CommitLoop implements Runnable {
     return 0;
   }
 
-  private static <T> void runWork(Txn txn, WorkOp<T> w) throws SQLException {
+  private static <T> void runWork(Txn txn, Op.Work<T> w) throws SQLException {
     w.result = w.work.run(txn);
   }
 
   @SuppressWarnings("unchecked")
   private static void complete(Op op) {
-    if (op instanceof AppendOp a) {
+    if (op instanceof Op.Append a) {
       if (a.refused != null) {
         a.future.completeExceptionally(a.refused);
       } else {
         a.future.complete(a.firstSeq);
       }
-    } else if (op instanceof WorkOp<?> w) {
+    } else if (op instanceof Op.Work<?> w) {
       ((CompletableFuture<Object>) w.future).complete(w.result);
     }
   }
@@ -386,10 +303,14 @@ final class CommitLoop implements Runnable {
     exec("BEGIN IMMEDIATE");
   }
 
+  /** BEGIN, COMMIT and ROLLBACK, prepared once and reused. */
   private void exec(String sql) throws SQLException {
-    try (Statement s = connection.createStatement()) {
-      s.execute(sql);
+    PreparedStatement p = statements.get(sql);
+    if (p == null) {
+      p = connection.prepareStatement(sql);
+      statements.put(sql, p);
     }
+    p.execute();
   }
 
   private void rollback(Exception cause) {

@@ -11,7 +11,9 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,13 +21,23 @@ import org.slf4j.LoggerFactory;
  * Lease, ack, reject and release as work inside a write transaction. A lease marks rows
  * {@code state = 1} with a deadline and reads at most {@code maxRecords} rows through the
  * {@code (state, priority, seq)} index, so its memory is bounded by the request, never by the
- * backlog. Leases past their deadline go back to pending on the next lease or housekeeping;
+ * backlog. Within a priority, rows come in seq order; when lanes of that priority are excluded,
+ * the remaining lanes are taken one after another (by topic), each in seq order, through the
+ * {@code (state, priority, topic, seq)} index: FIFO within a lane holds either way. Leases past their deadline go back to pending on the next lease or housekeeping;
  * at open every leased row is pending again (see {@link SqliteOutbox}).
  *
  * <p>Confined to the writer thread.
  */
 final class Deliveries {
   private static final Logger log = LoggerFactory.getLogger(Deliveries.class);
+  private static final int MAX_LANES_PER_LEASE = 10_000;
+  private static final String COLUMNS = "SELECT seq, topic, ts, headers, payload, attempts FROM records";
+  private static final String BY_SEQ =
+      COLUMNS + " INDEXED BY records_drain WHERE state = 0 AND priority = ? ORDER BY seq LIMIT ?";
+  private static final String BY_LANE = COLUMNS
+      + " INDEXED BY records_lane WHERE state = 0 AND priority = ? AND topic = ? ORDER BY seq LIMIT ?";
+  private static final String NEXT_LANE = "SELECT topic FROM records INDEXED BY records_lane"
+      + " WHERE state = 0 AND priority = ? AND topic > ? ORDER BY topic LIMIT 1";
   private static final String TAKE =
       "UPDATE records SET state = 1, lease_until = ?, attempts = attempts + 1 WHERE seq = ?";
   private static final String DELETE =
@@ -54,58 +66,99 @@ final class Deliveries {
 
   Lease lease(Txn txn, LeaseRequest req) throws SQLException {
     requeueTimedOut(txn);
-    List<Message> messages = new ArrayList<>();
-    List<Integer> attempts = new ArrayList<>();
-    long bytes = 0;
-    long deadline = txn.now + req.leaseTimeout().toMillis();
-    PreparedStatement take = txn.prepare(TAKE);
-    lanes:
-    for (int rank = 0; rank <= req.lowestPriority().rank(); rank++) {
-      List<String> excluded = new ArrayList<>();
+    Batch batch = new Batch(req);
+    for (int rank = 0; rank <= req.lowestPriority().rank() && !batch.full; rank++) {
+      Set<String> excluded = new HashSet<>();
       for (Lane lane : req.excludedLanes()) {
         if (lane.priority().rank() == rank) {
           excluded.add(lane.topic());
         }
       }
-      PreparedStatement q = txn.prepare("SELECT seq, topic, ts, headers, payload, attempts FROM records"
-          + " WHERE state = 0 AND priority = ?"
-          + (excluded.isEmpty() ? "" : " AND topic NOT IN (" + "?, ".repeat(excluded.size() - 1) + "?)")
-          + " ORDER BY seq LIMIT ?");
-      int i = 1;
-      q.setInt(i++, rank);
-      for (String topic : excluded) {
-        q.setString(i++, topic);
+      if (excluded.isEmpty()) {
+        PreparedStatement q = txn.prepare(BY_SEQ);
+        q.setInt(1, rank);
+        q.setInt(2, batch.room());
+        batch.read(txn, q, rank);
+      } else {
+        leaseAroundExcluded(txn, batch, rank, excluded);
       }
-      q.setInt(i, req.maxRecords() - messages.size());
+    }
+    if (!batch.messages.isEmpty()) {
+      long deadline = txn.now + req.leaseTimeout().toMillis();
+      PreparedStatement take = txn.prepare(TAKE);
+      for (Message m : batch.messages) {
+        take.setLong(1, deadline);
+        take.setLong(2, m.seq());
+        take.addBatch();
+      }
+      take.executeBatch();
+      earliestDeadline = Math.min(earliestDeadline, deadline);
+    }
+    return new Lease(epoch, batch.messages, batch.attempts.stream().mapToInt(Integer::intValue).toArray());
+  }
+
+  /**
+   * With lanes excluded, walks the other lanes of the priority one by one through the
+   * {@code records_lane} index (one seek per lane), so an excluded lane's backlog is never scanned.
+   */
+  private static void leaseAroundExcluded(Txn txn, Batch batch, int rank, Set<String> excluded)
+      throws SQLException {
+    String topic = "";
+    for (int lanes = 0; lanes < MAX_LANES_PER_LEASE && !batch.full; lanes++) {
+      PreparedStatement next = txn.prepare(NEXT_LANE);
+      next.setInt(1, rank);
+      next.setString(2, topic);
+      try (ResultSet rs = next.executeQuery()) {
+        if (!rs.next()) {
+          return;
+        }
+        topic = rs.getString(1);
+      }
+      if (!excluded.contains(topic)) {
+        PreparedStatement q = txn.prepare(BY_LANE);
+        q.setInt(1, rank);
+        q.setString(2, topic);
+        q.setInt(3, batch.room());
+        batch.read(txn, q, rank);
+      }
+    }
+  }
+
+  /** The records of one lease, filled up to the request's count and byte limits. */
+  private static final class Batch {
+    final List<Message> messages = new ArrayList<>();
+    final List<Integer> attempts = new ArrayList<>();
+    final LeaseRequest req;
+    long bytes;
+    boolean full;
+
+    Batch(LeaseRequest req) {
+      this.req = req;
+    }
+
+    int room() {
+      return req.maxRecords() - messages.size();
+    }
+
+    /** Adds rows (seq, topic, ts, headers, payload, attempts) until a limit is hit. */
+    void read(Txn txn, PreparedStatement q, int rank) throws SQLException {
       try (ResultSet rs = q.executeQuery()) {
         while (rs.next()) {
           byte[] payload = rs.getBytes(5);
           if (!messages.isEmpty() && bytes + payload.length > req.maxBytes()) {
-            break lanes;
+            full = true;
+            return;
           }
           bytes += payload.length;
-          long seq = rs.getLong(1);
-          messages.add(new Message(seq, rs.getString(2), Priority.ofRank(rank), rs.getLong(3),
+          messages.add(new Message(rs.getLong(1), rs.getString(2), Priority.ofRank(rank), rs.getLong(3),
               HeaderCodec.decode(rs.getBytes(4)), payload));
           attempts.add(rs.getInt(6));
           txn.delta.pending(rank, -1, -payload.length);
           txn.delta.inFlight++;
         }
       }
-      if (messages.size() >= req.maxRecords()) {
-        break;
-      }
+      full |= room() == 0;
     }
-    for (Message m : messages) {
-      take.setLong(1, deadline);
-      take.setLong(2, m.seq());
-      take.addBatch();
-    }
-    if (!messages.isEmpty()) {
-      take.executeBatch();
-      earliestDeadline = Math.min(earliestDeadline, deadline);
-    }
-    return new Lease(epoch, messages, attempts.stream().mapToInt(Integer::intValue).toArray());
   }
 
   /** Leases whose deadline passed become pending again; cheap when none can have passed. */

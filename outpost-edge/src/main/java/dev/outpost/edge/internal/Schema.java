@@ -17,6 +17,7 @@ package dev.outpost.edge.internal;
  *   lease_until INTEGER epoch millis the lease ends (state 1), acked time (state 2), else 0
  *   attempts   INTEGER  how many times it was leased
  *   index records_drain  (state, priority, seq)                 lease order, counts at open
+ *   index records_lane   (state, priority, topic, seq)          lease around excluded lanes
  *   index records_expiry (expires_at) WHERE expires_at NOT NULL  housekeeping
  * table dead_letters  records the server refused for good
  *   seq PK, topic, priority, ts, headers, payload as above; reason TEXT; attempts; dead_at
@@ -44,6 +45,7 @@ final class Schema {
         + " payload BLOB NOT NULL, state INTEGER NOT NULL DEFAULT 0,"
         + " lease_until INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0)",
     "CREATE INDEX IF NOT EXISTS records_drain ON records (state, priority, seq)",
+    "CREATE INDEX IF NOT EXISTS records_lane ON records (state, priority, topic, seq)",
     "CREATE INDEX IF NOT EXISTS records_expiry ON records (expires_at) WHERE expires_at IS NOT NULL",
     "CREATE TABLE IF NOT EXISTS dead_letters (seq INTEGER PRIMARY KEY, topic TEXT NOT NULL,"
         + " priority INTEGER NOT NULL, ts INTEGER NOT NULL, headers BLOB, payload BLOB NOT NULL,"

@@ -163,14 +163,14 @@ public final class SqliteOutbox implements Outbox {
 
   @Override
   public long append(String topic, byte[] payload, Priority priority, Map<String, String> headers) {
-    CommitLoop.AppendOp op = appendOp(List.of(new NewRecord(topic, payload, priority, headers, null)));
+    Op.Append op = appendOp(List.of(new NewRecord(topic, payload, priority, headers, null)));
     return await(submit(op, op.future));
   }
 
   @Override
   public CompletableFuture<Long> appendAsync(String topic, byte[] payload, Priority priority,
       Map<String, String> headers) {
-    CommitLoop.AppendOp op;
+    Op.Append op;
     try {
       op = appendOp(List.of(new NewRecord(topic, payload, priority, headers, null)));
     } catch (RuntimeException e) {
@@ -186,12 +186,12 @@ public final class SqliteOutbox implements Outbox {
       ensureOpen();
       return List.of();
     }
-    CommitLoop.AppendOp op = appendOp(records);
+    Op.Append op = appendOp(records);
     long first = await(submit(op, op.future));
     return java.util.stream.LongStream.range(first, first + records.size()).boxed().toList();
   }
 
-  private CommitLoop.AppendOp appendOp(List<NewRecord> records) {
+  private Op.Append appendOp(List<NewRecord> records) {
     ensureOpen();
     int n = records.size();
     String[] topics = new String[n];
@@ -208,7 +208,7 @@ public final class SqliteOutbox implements Outbox {
       headers[i] = RecordRules.headers(r.headers(), where);
       ttl[i] = RecordRules.ttlMillis(r.ttl() != null ? r.ttl() : config.ttl(r.priority()), where);
     }
-    return new CommitLoop.AppendOp(topics, ranks, headers, payloads, ttl);
+    return new Op.Append(topics, ranks, headers, payloads, ttl);
   }
 
   @Override
@@ -306,12 +306,16 @@ public final class SqliteOutbox implements Outbox {
 
   private void scheduleHousekeeping() {
     if (!closed.get() && housekeepingQueued.compareAndSet(false, true)) {
-      submitHousekeeping();
+      submitHousekeeping().whenComplete((ok, e) -> {
+        if (e != null && !closed.get()) {
+          log.warn("Outbox {}: scheduled housekeeping failed, will retry next interval: {}", store, e.toString());
+        }
+      });
     }
   }
 
   private CompletableFuture<Void> submitHousekeeping() {
-    CommitLoop.SoloOp op = new CommitLoop.SoloOp(() -> {
+    Op.Solo op = new Op.Solo(() -> {
       housekeepingQueued.set(false);
       try {
         if (housekeeper.run()) {
@@ -326,11 +330,11 @@ public final class SqliteOutbox implements Outbox {
 
   private <T> T work(Txn.Work<T> work) {
     ensureOpen();
-    CommitLoop.WorkOp<T> op = new CommitLoop.WorkOp<>(work);
+    Op.Work<T> op = new Op.Work<>(work);
     return await(submit(op, op.future));
   }
 
-  private <T> CompletableFuture<T> submit(CommitLoop.Op op, CompletableFuture<T> future) {
+  private <T> CompletableFuture<T> submit(Op op, CompletableFuture<T> future) {
     loop.submit(op);
     if (writerDone && loop.withdraw(op)) {
       op.fail(closedException());
@@ -376,7 +380,7 @@ public final class SqliteOutbox implements Outbox {
       Thread.currentThread().interrupt();
     }
     writerDone = true;
-    for (CommitLoop.Op op : loop.leftovers()) {
+    for (Op op : loop.leftovers()) {
       op.fail(closedException());
     }
     try {

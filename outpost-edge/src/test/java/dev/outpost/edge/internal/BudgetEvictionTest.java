@@ -6,12 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.outpost.core.Message;
 import dev.outpost.core.Priority;
 import dev.outpost.edge.LeaseRequest;
+import dev.outpost.edge.NewRecord;
 import dev.outpost.edge.Outbox;
 import dev.outpost.edge.OutboxConfig;
 import dev.outpost.edge.OutboxFullException;
 import dev.outpost.edge.OutboxStats;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,16 +28,32 @@ class BudgetEvictionTest {
     return Outbox.open(dir, OutboxConfig.builder().budgetBytes(MIB).evictLowWhenFull(evictLow).build());
   }
 
-  /** Appends until refused (bounded); returns how many were accepted. */
+  /**
+   * Appends 1000-byte records until refused (bounded), 100 at a time through appendAsync so they
+   * share commits; returns how many were accepted.
+   */
   static int fill(Outbox outbox, Priority p, int max) {
-    for (int i = 0; i < max; i++) {
-      try {
-        outbox.append("t", new byte[1000], p);
-      } catch (OutboxFullException e) {
-        return i;
+    int accepted = 0;
+    while (accepted < max) {
+      List<CompletableFuture<Long>> chunk = new ArrayList<>();
+      for (int i = 0; i < Math.min(100, max - accepted); i++) {
+        chunk.add(outbox.appendAsync("t", new byte[1000], p, Map.of()));
+      }
+      boolean refused = false;
+      for (CompletableFuture<Long> f : chunk) {
+        try {
+          f.join();
+          accepted++;
+        } catch (CompletionException e) {
+          assertThat(e).hasCauseInstanceOf(OutboxFullException.class);
+          refused = true;
+        }
+      }
+      if (refused) {
+        return accepted;
       }
     }
-    return max;
+    return accepted;
   }
 
   @Test
@@ -99,8 +120,8 @@ class BudgetEvictionTest {
   void warningLevelRisesAtEightyAndNinetyPercentAndFallsWhenDrained() {
     try (Outbox outbox = open(false)) {
       int seen80 = 0;
-      for (int i = 0; i < 1000 && outbox.stats().fullnessWarning() < 90; i++) {
-        outbox.append("t", new byte[1000], Priority.HIGH);
+      for (int i = 0; i < 100 && outbox.stats().fullnessWarning() < 90; i++) {
+        outbox.appendAll(java.util.Collections.nCopies(10, new NewRecord("t", new byte[1000], Priority.HIGH)));
         if (outbox.stats().fullnessWarning() == 80) {
           seen80++;
         }

@@ -133,6 +133,34 @@ class PriorityLeaseTest {
   }
 
   @Test
+  void excludingABusyLaneStillDrainsTheOtherLanesFifo() {
+    try (Outbox outbox = open()) {
+      List<dev.outpost.edge.NewRecord> batch = new ArrayList<>();
+      for (int i = 0; i < 3000; i++) {
+        String topic = i < 2000 ? "busy" : (i % 2 == 0 ? "x" : "y");
+        batch.add(new dev.outpost.edge.NewRecord(topic, bytes("r" + i), Priority.NORMAL));
+      }
+      outbox.appendAll(batch);
+      Set<Lane> busy = Set.of(new Lane("busy", Priority.NORMAL));
+      List<Long> x = new ArrayList<>();
+      List<Long> y = new ArrayList<>();
+      for (int round = 0; round < 20; round++) {
+        Lease lease = outbox.lease(new LeaseRequest(128, Long.MAX_VALUE, Priority.LOW, busy, Duration.ofMinutes(1)));
+        if (lease.isEmpty()) {
+          break;
+        }
+        for (Message m : lease.messages()) {
+          assertThat(m.topic()).isNotEqualTo("busy");
+          (m.topic().equals("x") ? x : y).add(m.seq());
+        }
+      }
+      assertThat(x).hasSize(500).isSorted();
+      assertThat(y).hasSize(500).isSorted();
+      assertThat(outbox.lease(LeaseRequest.of(5)).seqs()).containsExactly(1L, 2L, 3L, 4L, 5L);
+    }
+  }
+
+  @Test
   void statsCountPendingAndInFlightPerPriority() {
     try (Outbox outbox = open()) {
       outbox.append("t", new byte[10], Priority.CRITICAL);

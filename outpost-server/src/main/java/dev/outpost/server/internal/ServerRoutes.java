@@ -55,6 +55,10 @@ public final class ServerRoutes {
       res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
       res.send(metrics.scrape().getBytes(StandardCharsets.UTF_8));
     });
+    r.any((req, res) -> {
+      throw new ApiException(404, "not_found", "no endpoint " + req.prologue().method().text() + " "
+          + req.path().path() + " (see docs/protocol.md)");
+    });
     r.error(ApiException.class, (req, res, e) -> send(res, e));
     r.error(StoreException.class, (req, res, e) -> {
       LOG.warn("{} {}: store failed: {}", req.prologue().method().text(), req.path().path(), e.getMessage());

@@ -1,0 +1,301 @@
+package dev.outpost.bench;
+
+import dev.outpost.core.Batch;
+import dev.outpost.core.Message;
+import dev.outpost.core.Priority;
+import dev.outpost.core.wire.ContentEncoding;
+import dev.outpost.core.wire.WireCodec;
+import dev.outpost.edge.HttpTransport;
+import dev.outpost.edge.NewRecord;
+import dev.outpost.edge.Outbox;
+import dev.outpost.edge.OutboxConfig;
+import dev.outpost.edge.OutboxStats;
+import dev.outpost.edge.SyncConfig;
+import dev.outpost.edge.SyncEngine;
+import dev.outpost.server.OutpostServer;
+import dev.outpost.server.ServerConfig;
+import dev.outpost.server.StoredRecord;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * End-to-end uplink drain: one outbox with a backlog of telemetry-like records drains to one
+ * in-process server over loopback HTTP. Measures records/s from the engine's start until the
+ * outbox is empty and the server has acknowledged every record, the bytes on the wire per record
+ * against the plain JSON of the same records (wire v1 JSON, uncompressed, same batches), and
+ * requests per 1,000 records. The fill is not timed.
+ *
+ * <p>The baseline, measured in the same run, is the same pipeline tuned like today's bridges:
+ * JSON, no compression, 100 records per request, one request at a time.
+ *
+ * <pre>
+ * ./mvnw -B -q -pl outpost-bench -am package -DskipTests
+ * java -cp ... dev.outpost.bench.DrainBenchmark [--records=1000000] [--baseline-records=100000]
+ * </pre>
+ */
+public final class DrainBenchmark {
+
+  /**
+   * @param records backlog size of the measured run
+   * @param payloadBytes approximate payload size (telemetry JSON)
+   * @param topics topics the records spread over (each with NORMAL and a few HIGH records)
+   * @param batchRecords records per request in the measured run
+   * @param maxInFlight batches in flight in the measured run
+   * @param baselineRecords backlog of the baseline run (0 skips it)
+   * @param verify read everything back from the server after the timed part
+   * @param workDir where stores go (a temp dir when null; deleted afterwards)
+   */
+  public record Options(
+      int records, int payloadBytes, int topics, int batchRecords, int maxInFlight,
+      int baselineRecords, boolean verify, Path workDir) {
+    public static Options defaults() {
+      return new Options(1_000_000, 200, 8, 5000, 4, 100_000, true, null);
+    }
+  }
+
+  /** One drain. */
+  public record Run(
+      String name, long records, double seconds, long ingestRequests, long wireBytes,
+      long bodyBytes, long jsonBytes, boolean verified) {
+    public double recordsPerSecond() {
+      return records / seconds;
+    }
+
+    public double wireBytesPerRecord() {
+      return (double) wireBytes / records;
+    }
+
+    public double jsonBytesPerRecord() {
+      return (double) jsonBytes / records;
+    }
+
+    public double wireShareOfJson() {
+      return (double) wireBytes / jsonBytes;
+    }
+
+    public double requestsPer1000() {
+      return ingestRequests * 1000.0 / records;
+    }
+  }
+
+  public record Result(Run measured, Run baseline) {
+    public void print(PrintStream out) {
+      out.println();
+      out.println("Uplink drain, one outbox -> one server over loopback (fill not timed)");
+      out.printf(Locale.ROOT, "%-34s %10s %9s %12s %12s %9s %10s %9s%n", "run", "records", "seconds",
+          "records/s", "wire B/rec", "JSON B/rec", "wire/JSON", "req/1000");
+      for (Run r : baseline == null ? List.of(measured) : List.of(measured, baseline)) {
+        out.printf(Locale.ROOT, "%-34s %10d %9.2f %12.0f %12.1f %9.1f %9.1f%% %9.2f%s%n", r.name(), r.records(),
+            r.seconds(), r.recordsPerSecond(), r.wireBytesPerRecord(), r.jsonBytesPerRecord(),
+            100 * r.wireShareOfJson(), r.requestsPer1000(), r.verified() ? "" : "  (NOT verified)");
+      }
+      if (baseline != null) {
+        out.printf(Locale.ROOT, "speed-up vs baseline: %.1fx records/s, %.1fx fewer wire bytes per record%n",
+            measured.recordsPerSecond() / baseline.recordsPerSecond(),
+            baseline.wireBytesPerRecord() / measured.wireBytesPerRecord());
+      }
+      out.println("wire bytes = compressed request bodies + ~220 B of request line and headers per request");
+    }
+  }
+
+  private DrainBenchmark() {}
+
+  public static Result run(Options o) {
+    try {
+      Path root = o.workDir() != null ? o.workDir() : Files.createTempDirectory("outpost-drain-bench");
+      try {
+        Run measured = drain(root.resolve("measured"), "outpost (binary+zstd, " + o.batchRecords() + "/req, "
+            + o.maxInFlight() + " in flight)", o, o.records(), o.batchRecords(), o.maxInFlight(),
+            WireCodec.BINARY, ContentEncoding.ZSTD);
+        Run baseline = o.baselineRecords() <= 0 ? null
+            : drain(root.resolve("baseline"), "baseline (JSON, 100/req, 1 in flight)", o,
+                o.baselineRecords(), 100, 1, WireCodec.JSON, ContentEncoding.IDENTITY);
+        return new Result(measured, baseline);
+      } finally {
+        if (o.workDir() == null) {
+          deleteTree(root);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Run drain(Path dir, String name, Options o, int records, int batchRecords,
+      int maxInFlight, String contentType, ContentEncoding encoding) {
+    ServerConfig serverConfig = ServerConfig.builder().port(0).dataDir(dir.resolve("server"))
+        .adminToken("bench-admin").build();
+    try (Outbox outbox = Outbox.open(dir.resolve("outbox"),
+            OutboxConfig.builder().budgetBytes(8L << 30).build());
+        OutpostServer server = OutpostServer.start(serverConfig)) {
+      long fillStart = System.nanoTime();
+      long jsonBytes = fill(outbox, o, records, batchRecords);
+      System.err.printf(Locale.ROOT, "%s: filled %d records in %.1f s%n", name, records,
+          (System.nanoTime() - fillStart) / 1e9);
+      String token = server.devices().add("bench-1");
+      SyncConfig config = SyncConfig.builder(URI.create(server.url()), "bench-1", token)
+          .maxBatchRecords(batchRecords)
+          .maxBatchBytes(64L << 20)
+          .maxInFlight(maxInFlight)
+          .contentType(contentType)
+          .contentEncoding(encoding)
+          .linger(Duration.ZERO)
+          .build();
+      HttpTransport transport = new HttpTransport(config, Clock.systemUTC());
+      long start = System.nanoTime();
+      try (SyncEngine engine = SyncEngine.start(outbox, config, transport, false, Clock.systemUTC(),
+          new SplittableRandom(1))) {
+        long deadline = start + Duration.ofMinutes(20).toNanos();
+        while (true) {
+          OutboxStats s = outbox.stats();
+          if (s.pendingTotal() == 0 && s.inFlight() == 0 && engine.status().delivered() >= records) {
+            break;
+          }
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException("drain did not finish in 20 minutes: " + engine.status());
+          }
+          Thread.onSpinWait();
+          sleepMillis(2);
+        }
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      long wire = transport.ingestBodyBytes() + 220L * transport.ingestRequests();
+      boolean verified = o.verify() && verify(server, records);
+      Run r = new Run(name, records, seconds, transport.ingestRequests(), wire,
+          transport.ingestBodyBytes(), jsonBytes, verified);
+      transport.close();
+      return r;
+    }
+  }
+
+  /** Appends the backlog in transactions of 10,000; returns the plain JSON size of its batches. */
+  private static long fill(Outbox outbox, Options o, int records, int batchRecords) {
+    SplittableRandom rnd = new SplittableRandom(42);
+    long jsonBytes = 0;
+    List<Message> jsonBatch = new ArrayList<>(batchRecords);
+    long ts = 1_763_800_000_000L;
+    for (int done = 0; done < records; ) {
+      int n = Math.min(10_000, records - done);
+      List<NewRecord> chunk = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        int topic = rnd.nextInt(o.topics());
+        Priority p = rnd.nextInt(100) < 5 ? Priority.HIGH : Priority.NORMAL;
+        chunk.add(new NewRecord("sensors/gw-0042/s" + topic, payload(rnd, done + i, topic, o.payloadBytes()), p));
+      }
+      List<Long> seqs = outbox.appendAll(chunk);
+      for (int i = 0; i < n; i++) {
+        NewRecord r = chunk.get(i);
+        jsonBatch.add(new Message(seqs.get(i), r.topic(), r.priority(), ts + done + i, r.headers(), r.payload()));
+        if (jsonBatch.size() == batchRecords) {
+          jsonBytes += WireCodec.encodeJson(new Batch("bench-1", outbox.epoch(), jsonBatch)).length;
+          jsonBatch.clear();
+        }
+      }
+      done += n;
+    }
+    if (!jsonBatch.isEmpty()) {
+      jsonBytes += WireCodec.encodeJson(new Batch("bench-1", outbox.epoch(), jsonBatch)).length;
+    }
+    return jsonBytes;
+  }
+
+  /** A telemetry reading of about {@code size} bytes: readings drift, names repeat. */
+  static byte[] payload(SplittableRandom rnd, int i, int sensor, int size) {
+    StringBuilder sb = new StringBuilder(size + 16);
+    sb.append("{\"device\":\"gw-0042\",\"sensor\":\"s").append(sensor)
+        .append("\",\"n\":").append(i)
+        .append(",\"temperature_c\":").append(String.format(Locale.ROOT, "%.2f", 20 + rnd.nextDouble() * 5))
+        .append(",\"humidity_pct\":").append(String.format(Locale.ROOT, "%.1f", 40 + rnd.nextDouble() * 20))
+        .append(",\"pressure_hpa\":").append(String.format(Locale.ROOT, "%.1f", 1000 + rnd.nextDouble() * 30))
+        .append(",\"battery_v\":").append(String.format(Locale.ROOT, "%.3f", 3.5 + rnd.nextDouble() * 0.5))
+        .append(",\"rssi_dbm\":").append(-60 - rnd.nextInt(30))
+        .append(",\"status\":\"ok\",\"fw\":\"2.4.1\"");
+    sb.append(",\"pad\":\"");
+    while (sb.length() < size - 2) {
+      sb.append('x');
+    }
+    sb.append("\"}");
+    return sb.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Reads every record back from the server's store: each seq exactly once. */
+  private static boolean verify(OutpostServer server, int records) {
+    BitSet seen = new BitSet(records + 1);
+    long after = 0;
+    long count = 0;
+    while (true) {
+      List<StoredRecord> page = server.store().page(after, 10_000, "bench-1", null);
+      if (page.isEmpty()) {
+        break;
+      }
+      for (StoredRecord r : page) {
+        int seq = (int) r.message().seq();
+        if (seen.get(seq)) {
+          throw new IllegalStateException("seq " + seq + " stored twice");
+        }
+        seen.set(seq);
+        count++;
+      }
+      after = page.get(page.size() - 1).serverSeq();
+    }
+    if (count != records) {
+      throw new IllegalStateException("server holds " + count + " records, expected " + records);
+    }
+    return true;
+  }
+
+  private static void sleepMillis(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (var paths = Files.walk(root)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  public static void main(String[] args) {
+    Options d = Options.defaults();
+    int records = d.records();
+    int baseline = d.baselineRecords();
+    int batch = d.batchRecords();
+    int inFlight = d.maxInFlight();
+    boolean verify = d.verify();
+    for (String a : args) {
+      String[] kv = a.split("=", 2);
+      switch (kv[0]) {
+        case "--records" -> records = Integer.parseInt(kv[1]);
+        case "--baseline-records" -> baseline = Integer.parseInt(kv[1]);
+        case "--batch" -> batch = Integer.parseInt(kv[1]);
+        case "--in-flight" -> inFlight = Integer.parseInt(kv[1]);
+        case "--no-verify" -> verify = false;
+        default -> throw new IllegalArgumentException("unknown option " + a
+            + " (known: --records=N --baseline-records=N --batch=N --in-flight=N --no-verify)");
+      }
+    }
+    run(new Options(records, d.payloadBytes(), d.topics(), batch, inFlight, baseline, verify, null))
+        .print(System.out);
+  }
+}

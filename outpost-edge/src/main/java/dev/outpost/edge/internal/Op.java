@@ -1,0 +1,88 @@
+package dev.outpost.edge.internal;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * An operation queued for the writer ({@link CommitLoop}): appends and work join the group
+ * transaction; solo work runs alone between groups. Each completes its future exactly once, on
+ * the writer thread, after its commit (or fails it). Created on any thread, then owned by the
+ * writer.
+ */
+abstract sealed class Op permits Op.Append, Op.Work, Op.Solo {
+  int records() {
+    return 1;
+  }
+
+  abstract void fail(RuntimeException e);
+
+  /** Records appended together (all or nothing); their seqs are consecutive from the first. */
+  static final class Append extends Op {
+    final String[] topics;
+    final int[] ranks;
+    final byte[][] headers;
+    final byte[][] payloads;
+    final long[] ttlMillis;
+    final long bytes;
+    final int topRank;
+    final CompletableFuture<Long> future = new CompletableFuture<>();
+    long firstSeq;
+    RuntimeException refused;
+
+    Append(String[] topics, int[] ranks, byte[][] headers, byte[][] payloads, long[] ttlMillis) {
+      this.topics = topics;
+      this.ranks = ranks;
+      this.headers = headers;
+      this.payloads = payloads;
+      this.ttlMillis = ttlMillis;
+      long b = 0;
+      int top = 3;
+      for (int i = 0; i < topics.length; i++) {
+        b += Budget.estimate(topics[i], headers[i], payloads[i]);
+        top = Math.min(top, ranks[i]);
+      }
+      this.bytes = b;
+      this.topRank = top;
+    }
+
+    @Override
+    int records() {
+      return topics.length;
+    }
+
+    @Override
+    void fail(RuntimeException e) {
+      future.completeExceptionally(e);
+    }
+  }
+
+  /** Work that joins the group transaction. */
+  static final class Work<T> extends Op {
+    final Txn.Work<T> work;
+    final CompletableFuture<T> future = new CompletableFuture<>();
+    T result;
+
+    Work(Txn.Work<T> work) {
+      this.work = work;
+    }
+
+    @Override
+    void fail(RuntimeException e) {
+      future.completeExceptionally(e);
+    }
+  }
+
+  /** Work that runs alone on the writer thread, outside any group transaction. */
+  static final class Solo extends Op {
+    final Runnable work;
+    final CompletableFuture<Void> future = new CompletableFuture<>();
+
+    Solo(Runnable work) {
+      this.work = work;
+    }
+
+    @Override
+    void fail(RuntimeException e) {
+      future.completeExceptionally(e);
+    }
+  }
+}
