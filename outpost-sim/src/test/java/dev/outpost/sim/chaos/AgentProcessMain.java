@@ -1,0 +1,20 @@
+package dev.outpost.sim.chaos;
+
+import dev.outpost.edge.agent.Agent;
+import dev.outpost.edge.agent.AgentConfig;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The agent as a child process for the chaos suite: args are {@code key=value} config flags. */
+public final class AgentProcessMain {
+  private AgentProcessMain() {}
+
+  public static void main(String[] args) throws InterruptedException {
+    Map<String, String> flags = new LinkedHashMap<>();
+    for (String a : args) {
+      int eq = a.indexOf('=');
+      flags.put(a.substring(0, eq), a.substring(eq + 1));
+    }
+    Agent.run(AgentConfig.load(null, Map.of(), flags, true));
+  }
+}
