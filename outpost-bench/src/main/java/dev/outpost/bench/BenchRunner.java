@@ -59,7 +59,7 @@ public final class BenchRunner {
         figures.addAll(append(scale, work.resolve("append"), log));
       }
       if (all || suite.equals("drain")) {
-        figures.addAll(drain(scale, work.resolve("drain")));
+        figures.addAll(drain(scale, work.resolve("drain"), log));
       }
       if (all || suite.equals("ingest")) {
         figures.addAll(ingest(scale, work.resolve("ingest"), log));
@@ -99,7 +99,7 @@ public final class BenchRunner {
             "naive commit p99", r.naive().p99Micros()));
   }
 
-  private static List<Figure> drain(Scale scale, Path dir) {
+  private static List<Figure> drain(Scale scale, Path dir, PrintStream log) {
     DrainBenchmark.Options d = DrainBenchmark.Options.defaults();
     DrainBenchmark.Options o = switch (scale) {
       case FULL -> new DrainBenchmark.Options(d.records(), d.payloadBytes(), d.topics(), d.batchRecords(),
@@ -109,7 +109,7 @@ public final class BenchRunner {
       case SMOKE -> new DrainBenchmark.Options(3000, d.payloadBytes(), 2, 500, 2, 1000, false, dir);
     };
     DrainBenchmark.Result r = DrainBenchmark.run(o);
-    r.print(System.out);
+    r.print(log);
     DrainBenchmark.Run m = r.measured();
     DrainBenchmark.Run b = r.baseline();
     String g = "drain";

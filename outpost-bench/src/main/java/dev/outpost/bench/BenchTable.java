@@ -18,19 +18,27 @@ public final class BenchTable {
 
   /** A fixed-width table for the terminal. */
   public static void print(BenchRunner.Report r, PrintStream out) {
-    out.println();
-    out.printf(Locale.ROOT, "outpost bench %s (%s), %.0f s; load average at start %s, at end %s%n", r.suite(),
-        r.scale().name().toLowerCase(Locale.ROOT), r.seconds(), r.loadAtStart(), r.machine().loadAverage());
+    out.print(text(r));
+    out.flush();
+  }
+
+  /** The fixed-width table as text, with the run's load and the machine. */
+  public static String text(BenchRunner.Report r) {
+    StringBuilder sb = new StringBuilder("\n");
+    sb.append(String.format(Locale.ROOT, "outpost bench %s (%s), %.0f s; load average at start %s, at end %s%n",
+        r.suite(), r.scale().name().toLowerCase(Locale.ROOT), r.seconds(), r.loadAtStart(),
+        r.machine().loadAverage()));
     String fmt = "%-7s %-46s %14s %-10s %-40s %14s %8s %-14s %-4s%n";
-    out.printf(Locale.ROOT, fmt, "group", "figure", "value", "unit", "baseline (same run)", "baseline", "ratio",
-        "target", "ok");
+    sb.append(String.format(Locale.ROOT, fmt, "group", "figure", "value", "unit", "baseline (same run)",
+        "baseline", "ratio", "target", "ok"));
     for (Figure f : r.figures()) {
-      out.printf(Locale.ROOT, fmt, f.group(), f.name(), number(f.value()), f.unit(), text(f.baseline()),
-          number(f.baselineValue()), ratio(f), text(f.target()), verdict(f));
+      sb.append(String.format(Locale.ROOT, fmt, f.group(), f.name(), number(f.value()), f.unit(),
+          text(f.baseline()), number(f.baselineValue()), ratio(f), text(f.target()), verdict(f)));
     }
     MachineInfo m = r.machine();
-    out.printf(Locale.ROOT, "machine: %d CPUs (%s), %s RAM, %s, %s, disk %s%n", m.cpus(), m.cpuModel(),
-        m.memory(), m.os(), m.jdk(), m.disk());
+    sb.append(String.format(Locale.ROOT, "machine: %d CPUs (%s), %s RAM, %s, %s, disk %s%n", m.cpus(),
+        m.cpuModel(), m.memory(), m.os(), m.jdk(), m.disk()));
+    return sb.toString();
   }
 
   /** The same table in Markdown, for docs/benchmarks.md. */

@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Offline-first store-and-forward and sync for edge devices.",
-    subcommands = {CommandLine.HelpCommand.class, ServerCommand.class, DeviceCommand.class, ExportCommand.class, AgentCommand.class, StatusCommand.class, InspectCommand.class, DlqCommand.class, DoctorCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, ServerCommand.class, DeviceCommand.class, ExportCommand.class, AgentCommand.class, StatusCommand.class, InspectCommand.class, DlqCommand.class, DoctorCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
