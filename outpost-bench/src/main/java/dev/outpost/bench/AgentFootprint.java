@@ -34,20 +34,31 @@ public final class AgentFootprint {
    * @param publishes single publishes after the first one (the burst before the second RSS read)
    * @param dir work dir (deleted afterwards)
    */
-  public record Options(List<Integer> backlogs, int publishes, int payloadBytes, Path dir) {
+  public record Options(List<Integer> backlogs, int publishes, int payloadBytes, List<Profile> profiles, Path dir) {
     public static Options defaults(Path dir) {
-      return new Options(List.of(0, 100_000, 1_000_000), 2000, 100, dir);
+      return new Options(List.of(0, 100_000, 1_000_000), 2000, 100, Profile.ALL, dir);
     }
   }
 
-  /** One backlog's figures; RSS in KiB, -1 where /proc is not there. */
-  public record Sample(long pending, double firstAcceptMillis, long rssReadyKiB, long rssAfterKiB) {
+  /** JVM flags the agent runs with: none (the JVM's own ergonomics), or a small-device set. */
+  public record Profile(String name, List<String> jvmFlags) {
+    public static final Profile JVM_DEFAULTS = new Profile("JVM defaults", List.of());
+    public static final Profile EDGE = new Profile("edge flags",
+        List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+    public static final List<Profile> ALL = List.of(JVM_DEFAULTS, EDGE);
+  }
+
+  /** One backlog's figures under one profile; RSS in KiB, -1 where /proc is not there. */
+  public record Sample(Profile profile, long pending, double firstAcceptMillis, long rssReadyKiB, long rssAfterKiB) {
     public long rssMaxKiB() {
       return Math.max(rssReadyKiB, rssAfterKiB);
     }
   }
 
-  public record Result(List<Sample> samples) {}
+  /** In-process: {@code Outbox.open} on the pre-filled store plus one durable append. */
+  public record Open(long pending, double millis) {}
+
+  public record Result(List<Sample> samples, List<Open> opens) {}
 
   private AgentFootprint() {}
 
@@ -57,26 +68,34 @@ public final class AgentFootprint {
 
   public static Result run(Options o, PrintStream out) throws Exception {
     List<Sample> samples = new ArrayList<>();
+    List<Open> opens = new ArrayList<>();
     try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(1)).build()) {
       for (int backlog : o.backlogs()) {
         Path store = AppendBenchmark.fresh(o.dir().resolve("agent-" + backlog));
         prefill(store, backlog, o.payloadBytes());
-        samples.add(measure(http, store, backlog, o));
+        opens.add(new Open(backlog, openAndAppend(store)));
+        for (Profile profile : o.profiles()) {
+          samples.add(measure(http, store, backlog, profile, o));
+        }
         AppendBenchmark.delete(store);
       }
     } finally {
       AppendBenchmark.delete(o.dir());
     }
     out.println();
-    out.println("Agent child JVM (default settings, no heap flags), server unreachable");
-    out.printf(Locale.ROOT, "%10s %22s %14s %22s%n", "pending", "start -> first 202 ms", "RSS ready MiB",
-        "RSS after publishes MiB");
+    out.println("Agent child JVM (default agent settings), server unreachable");
+    out.printf(Locale.ROOT, "%-50s %10s %22s %14s %22s%n", "JVM flags", "pending", "start -> first 202 ms",
+        "RSS ready MiB", "RSS after publishes MiB");
     for (Sample s : samples) {
-      out.printf(Locale.ROOT, "%10d %22.0f %14.1f %22.1f%n", s.pending(), s.firstAcceptMillis(),
-          s.rssReadyKiB() / 1024.0, s.rssAfterKiB() / 1024.0);
+      out.printf(Locale.ROOT, "%-50s %10d %22.0f %14.1f %22.1f%n", s.profile().name() + " " + s.profile().jvmFlags(), s.pending(),
+          s.firstAcceptMillis(), s.rssReadyKiB() / 1024.0, s.rssAfterKiB() / 1024.0);
     }
-    return new Result(samples);
+    for (Open op : opens) {
+      out.printf(Locale.ROOT, "in-process Outbox.open + first durable append, %d pending: %.0f ms%n", op.pending(),
+          op.millis());
+    }
+    return new Result(samples, opens);
   }
 
   private static void prefill(Path store, int records, int payloadBytes) {
@@ -92,13 +111,23 @@ public final class AgentFootprint {
     }
   }
 
-  private static Sample measure(HttpClient http, Path store, int backlog, Options o) throws Exception {
+  /** Milliseconds to open the store and make one append durable, in this JVM (no JVM start). */
+  private static double openAndAppend(Path store) {
+    long t0 = System.nanoTime();
+    try (Outbox outbox = Outbox.open(store, OutboxConfig.defaults())) {
+      outbox.append("bench", new byte[] {'1'}, Priority.HIGH, java.util.Map.of());
+      return (System.nanoTime() - t0) / 1e6;
+    }
+  }
+
+  private static Sample measure(HttpClient http, Path store, int backlog, Profile profile, Options o)
+      throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
     Path log = o.dir().resolve("agent-" + backlog + ".log");
-    ProcessBuilder pb = new ProcessBuilder(command(store, port)).redirectErrorStream(true)
+    ProcessBuilder pb = new ProcessBuilder(command(store, port, profile)).redirectErrorStream(true)
         .redirectOutput(log.toFile());
     pb.environment().keySet().removeIf(k -> k.startsWith("OUTPOST_"));
     long t0 = System.nanoTime();
@@ -120,7 +149,7 @@ public final class AgentFootprint {
           throw new IllegalStateException("publish " + i + " was refused; log:\n" + Files.readString(log));
         }
       }
-      return new Sample(backlog, firstMillis, rssReady, rssKiB(p.pid()));
+      return new Sample(profile, backlog, firstMillis, rssReady, rssKiB(p.pid()));
     } finally {
       p.destroyForcibly();
       p.waitFor(30, TimeUnit.SECONDS);
@@ -128,10 +157,11 @@ public final class AgentFootprint {
   }
 
   /** {@code outpost agent} through the CLI when it is on the classpath (the shipped jar), else the same calls. */
-  private static List<String> command(Path store, int port) {
+  private static List<String> command(Path store, int port, Profile profile) {
     String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
-        "-cp", System.getProperty("java.class.path")));
+    List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
+    cmd.addAll(profile.jvmFlags());
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path")));
     String server = "http://127.0.0.1:1";
     if (cliOnClasspath()) {
       cmd.addAll(List.of("dev.outpost.cli.Main", "agent", "--server", server, "--device-id", "bench-1",

@@ -148,16 +148,24 @@ public final class BenchRunner {
       case SMOKE -> List.of(0, 2000);
     };
     AgentFootprint.Result r = AgentFootprint.run(new AgentFootprint.Options(backlogs,
-        scale == Scale.SMOKE ? 50 : 2000, 100, dir), log);
+        scale == Scale.SMOKE ? 50 : 2000, 100, AgentFootprint.Profile.ALL, dir), log);
     List<Figure> figures = new ArrayList<>();
-    AgentFootprint.Sample empty = r.samples().getFirst();
-    for (AgentFootprint.Sample s : r.samples()) {
-      figures.add(Figure.under("agent", String.format(Locale.ROOT, "agent RSS, %,d pending", s.pending()),
-          s.rssMaxKiB() / 1024.0, "MiB", "agent RSS, 0 pending", empty.rssMaxKiB() / 1024.0, 128));
+    for (AgentFootprint.Profile profile : AgentFootprint.Profile.ALL) {
+      List<AgentFootprint.Sample> samples = r.samples().stream().filter(s -> s.profile().equals(profile)).toList();
+      AgentFootprint.Sample empty = samples.getFirst();
+      for (AgentFootprint.Sample s : samples) {
+        figures.add(Figure.under("agent", String.format(Locale.ROOT, "agent RSS, %,d pending (%s)", s.pending(),
+            profile.name()), s.rssMaxKiB() / 1024.0, "MiB", "same, 0 pending", empty.rssMaxKiB() / 1024.0, 128));
+      }
+      AgentFootprint.Sample last = samples.getLast();
+      figures.add(Figure.under("agent", String.format(Locale.ROOT, "process start to first 202, %,d pending (%s)",
+          last.pending(), profile.name()), last.firstAcceptMillis(), "ms", "same, 0 pending",
+          empty.firstAcceptMillis(), 1000));
     }
-    AgentFootprint.Sample last = r.samples().getLast();
-    figures.add(Figure.under("agent", String.format(Locale.ROOT, "start to first accepted publish, %,d pending",
-        last.pending()), last.firstAcceptMillis(), "ms", "same, 0 pending", empty.firstAcceptMillis(), 1000));
+    AgentFootprint.Open emptyOpen = r.opens().getFirst();
+    AgentFootprint.Open lastOpen = r.opens().getLast();
+    figures.add(Figure.under("agent", String.format(Locale.ROOT, "Outbox.open + first append, %,d pending",
+        lastOpen.pending()), lastOpen.millis(), "ms", "same, 0 pending", emptyOpen.millis(), 1000));
     return figures;
   }
 }

@@ -28,12 +28,16 @@ public final class BenchTable {
     sb.append(String.format(Locale.ROOT, "outpost bench %s (%s), %.0f s; load average at start %s, at end %s%n",
         r.suite(), r.scale().name().toLowerCase(Locale.ROOT), r.seconds(), r.loadAtStart(),
         r.machine().loadAverage()));
-    String fmt = "%-7s %-46s %14s %-10s %-40s %14s %8s %-14s %-4s%n";
+    String fmt = "%-7s %-62s %12s %-10s %-38s %12s %8s %-14s %-4s%n";
     sb.append(String.format(Locale.ROOT, fmt, "group", "figure", "value", "unit", "baseline (same run)",
         "baseline", "ratio", "target", "ok"));
     for (Figure f : r.figures()) {
       sb.append(String.format(Locale.ROOT, fmt, f.group(), f.name(), number(f.value()), f.unit(),
           text(f.baseline()), number(f.baselineValue()), ratio(f), text(f.target()), verdict(f)));
+    }
+    if (r.figures().stream().anyMatch(f -> f.name().contains(AgentFootprint.Profile.EDGE.name()))) {
+      sb.append(AgentFootprint.Profile.EDGE.name()).append(" = ")
+          .append(String.join(" ", AgentFootprint.Profile.EDGE.jvmFlags())).append('\n');
     }
     MachineInfo m = r.machine();
     sb.append(String.format(Locale.ROOT, "machine: %d CPUs (%s), %s RAM, %s, %s, disk %s%n", m.cpus(),

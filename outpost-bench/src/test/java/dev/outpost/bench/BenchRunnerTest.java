@@ -26,7 +26,8 @@ class BenchRunnerTest {
         .contains("append", "drain", "ingest", "agent");
     assertThat(r.figures()).extracting(Figure::name).contains(
         "durable appends, sync, 1 producer", "wire bytes per record", "requests per 1000 records",
-        "agent RSS, 0 pending", "agent RSS, 2,000 pending", "start to first accepted publish, 2,000 pending");
+        "agent RSS, 2,000 pending (JVM defaults)", "process start to first 202, 2,000 pending (JVM defaults)",
+        "Outbox.open + first append, 2,000 pending");
     assertThat(r.figures()).allSatisfy(f -> {
       assertThat(f.value()).as(f.name()).isPositive();
       assertThat(f.baseline()).as(f.name()).isNotBlank();
