@@ -4,6 +4,7 @@ import dev.outpost.core.Priority;
 import dev.outpost.edge.NewRecord;
 import dev.outpost.edge.Outbox;
 import dev.outpost.edge.OutboxConfig;
+import dev.outpost.sim.AgentProcessMain;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;

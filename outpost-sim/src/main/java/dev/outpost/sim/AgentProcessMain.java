@@ -1,4 +1,4 @@
-package dev.outpost.bench;
+package dev.outpost.sim;
 
 import dev.outpost.edge.agent.Agent;
 import dev.outpost.edge.agent.AgentConfig;
@@ -6,8 +6,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Runs the agent exactly as {@code outpost agent} does (AgentConfig.load, then Agent.run), for
- * {@link AgentFootprint} when the CLI is not on the classpath: args are {@code key=value} flags.
+ * Runs the agent as a child process exactly as {@code outpost agent} does (AgentConfig.load,
+ * then Agent.run), for the chaos suite and the footprint benchmark, where the CLI is not on the
+ * classpath: args are {@code key=value} config flags (no environment, no config file).
  */
 public final class AgentProcessMain {
   private AgentProcessMain() {}
