@@ -27,7 +27,9 @@ import java.util.concurrent.locks.LockSupport;
  * default settings) on a store pre-filled with N pending records, the server unreachable so
  * nothing drains. Measures the time from process start to the first accepted publish (202), and
  * the resident memory ({@code VmRSS} from {@code /proc/<pid>/status}, Linux only) once ready and
- * after a burst of publishes. Memory must not grow with the backlog.
+ * after a burst of publishes. Each point starts the agent twice and keeps the faster start and
+ * the higher memory (one start on a shared machine is noise). Memory must not grow with the
+ * backlog.
  */
 public final class AgentFootprint {
   /**
@@ -77,7 +79,10 @@ public final class AgentFootprint {
         prefill(store, backlog, o.payloadBytes());
         opens.add(new Open(backlog, openAndAppend(store)));
         for (Profile profile : o.profiles()) {
-          samples.add(measure(http, store, backlog, profile, o));
+          Sample a = measure(http, store, backlog, profile, o);
+          Sample b = measure(http, store, backlog, profile, o); // best start of two, highest memory of two
+          samples.add(new Sample(profile, backlog, Math.min(a.firstAcceptMillis(), b.firstAcceptMillis()),
+              Math.max(a.rssReadyKiB(), b.rssReadyKiB()), Math.max(a.rssAfterKiB(), b.rssAfterKiB())));
         }
         AppendBenchmark.delete(store);
       }

@@ -95,8 +95,8 @@ public final class BenchRunner {
             r.naive().perSecond(), 1),
         Figure.vs(g, "durable appends, sync, 1 producer", sync1.perSecond(), "records/s",
             "naive writer, one commit per record", r.naive().perSecond()),
-        Figure.vs(g, "append latency p99, " + best.mode() + ", " + most + " producers", best.p99Micros(), "us",
-            "naive commit p99", r.naive().p99Micros()));
+        Figure.vs(g, "append latency p99, sync, 1 producer", sync1.p99Micros(), "us",
+            "naive writer, commit p99", r.naive().p99Micros()));
   }
 
   private static List<Figure> drain(Scale scale, Path dir, PrintStream log) {
