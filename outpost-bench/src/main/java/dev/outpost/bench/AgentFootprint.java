@@ -27,8 +27,9 @@ import java.util.concurrent.locks.LockSupport;
  * default settings) on a store pre-filled with N pending records, the server unreachable so
  * nothing drains. Measures the time from process start to the first accepted publish (202), and
  * the resident memory ({@code VmRSS} from {@code /proc/<pid>/status}, Linux only) once ready and
- * after a burst of publishes. Each point starts the agent twice and keeps the faster start and
- * the higher memory (one start on a shared machine is noise). Memory must not grow with the
+ * after a burst of publishes. One unmeasured start comes first (page cache, CDS archive); then
+ * each point starts the agent twice and keeps the faster start and the higher memory (one start
+ * on a shared machine is noise). Memory must not grow with the
  * backlog.
  */
 public final class AgentFootprint {
@@ -43,12 +44,18 @@ public final class AgentFootprint {
     }
   }
 
-  /** JVM flags the agent runs with: none (the JVM's own ergonomics), or a small-device set. */
-  public record Profile(String name, List<String> jvmFlags) {
-    public static final Profile JVM_DEFAULTS = new Profile("JVM defaults", List.of());
+  /**
+   * JVM flags the agent runs with: none (the JVM's own ergonomics), a small-device set, and the
+   * same with an application class-data-sharing archive ({@code sharedArchive}: the archive is
+   * written at the first clean stop, so these agents are stopped with SIGTERM, the others with
+   * SIGKILL).
+   */
+  public record Profile(String name, List<String> jvmFlags, boolean sharedArchive) {
+    public static final Profile JVM_DEFAULTS = new Profile("JVM defaults", List.of(), false);
     public static final Profile EDGE = new Profile("edge flags",
-        List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
-    public static final List<Profile> ALL = List.of(JVM_DEFAULTS, EDGE);
+        List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), false);
+    public static final Profile EDGE_CDS = new Profile("edge flags + CDS", EDGE.jvmFlags(), true);
+    public static final List<Profile> ALL = List.of(JVM_DEFAULTS, EDGE, EDGE_CDS);
   }
 
   /** One backlog's figures under one profile; RSS in KiB, -1 where /proc is not there. */
@@ -74,6 +81,9 @@ public final class AgentFootprint {
     List<Open> opens = new ArrayList<>();
     try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(1)).build()) {
+      // One unmeasured start first: warms the page cache for the jar and writes the CDS archive.
+      Profile warm = o.profiles().stream().filter(Profile::sharedArchive).findFirst().orElse(o.profiles().getFirst());
+      measure(http, AppendBenchmark.fresh(o.dir().resolve("warm-up")), 0, warm, o);
       for (int backlog : o.backlogs()) {
         Path store = AppendBenchmark.fresh(o.dir().resolve("agent-" + backlog));
         prefill(store, backlog, o.payloadBytes());
@@ -133,7 +143,8 @@ public final class AgentFootprint {
       port = s.getLocalPort();
     }
     Path log = o.dir().resolve("agent-" + backlog + ".log");
-    ProcessBuilder pb = new ProcessBuilder(command(store, port, profile)).redirectErrorStream(true)
+    ProcessBuilder pb = new ProcessBuilder(command(store, port, profile, o.dir().resolve("agent.jsa")))
+        .redirectErrorStream(true)
         .redirectOutput(log.toFile());
     pb.environment().keySet().removeIf(k -> k.startsWith("OUTPOST_"));
     long t0 = System.nanoTime();
@@ -157,16 +168,23 @@ public final class AgentFootprint {
       }
       return new Sample(profile, backlog, firstMillis, rssReady, rssKiB(p.pid()));
     } finally {
+      if (profile.sharedArchive()) {
+        p.destroy(); // SIGTERM: a clean stop writes the archive
+        p.waitFor(60, TimeUnit.SECONDS);
+      }
       p.destroyForcibly();
       p.waitFor(30, TimeUnit.SECONDS);
     }
   }
 
   /** {@code outpost agent} through the CLI when it is on the classpath (the shipped jar), else the same calls. */
-  private static List<String> command(Path store, int port, Profile profile) {
+  private static List<String> command(Path store, int port, Profile profile, Path archive) {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
     cmd.addAll(profile.jvmFlags());
+    if (profile.sharedArchive()) {
+      cmd.addAll(List.of("-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile=" + archive));
+    }
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path")));
     String server = "http://127.0.0.1:1";
     if (cliOnClasspath()) {

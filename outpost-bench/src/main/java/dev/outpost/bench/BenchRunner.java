@@ -147,10 +147,12 @@ public final class BenchRunner {
       case QUICK -> List.of(0, 100_000);
       case SMOKE -> List.of(0, 2000);
     };
+    List<AgentFootprint.Profile> profiles = scale == Scale.SMOKE
+        ? List.of(AgentFootprint.Profile.JVM_DEFAULTS, AgentFootprint.Profile.EDGE_CDS) : AgentFootprint.Profile.ALL;
     AgentFootprint.Result r = AgentFootprint.run(new AgentFootprint.Options(backlogs,
-        scale == Scale.SMOKE ? 50 : 2000, 100, AgentFootprint.Profile.ALL, dir), log);
+        scale == Scale.SMOKE ? 50 : 2000, 100, profiles, dir), log);
     List<Figure> figures = new ArrayList<>();
-    for (AgentFootprint.Profile profile : AgentFootprint.Profile.ALL) {
+    for (AgentFootprint.Profile profile : profiles) {
       List<AgentFootprint.Sample> samples = r.samples().stream().filter(s -> s.profile().equals(profile)).toList();
       AgentFootprint.Sample empty = samples.getFirst();
       for (AgentFootprint.Sample s : samples) {

@@ -37,7 +37,8 @@ public final class BenchTable {
     }
     if (r.figures().stream().anyMatch(f -> f.name().contains(AgentFootprint.Profile.EDGE.name()))) {
       sb.append(AgentFootprint.Profile.EDGE.name()).append(" = ")
-          .append(String.join(" ", AgentFootprint.Profile.EDGE.jvmFlags())).append('\n');
+          .append(String.join(" ", AgentFootprint.Profile.EDGE.jvmFlags()))
+          .append("; CDS = -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=FILE (written at the first clean stop)\n");
     }
     MachineInfo m = r.machine();
     sb.append(String.format(Locale.ROOT, "machine: %d CPUs (%s), %s RAM, %s, %s, disk %s%n", m.cpus(),

@@ -27,7 +27,8 @@ class BenchRunnerTest {
     assertThat(r.figures()).extracting(Figure::name).contains(
         "durable appends, sync, 1 producer", "wire bytes per record", "requests per 1000 records",
         "agent RSS, 2,000 pending (JVM defaults)", "process start to first 202, 2,000 pending (JVM defaults)",
-        "Outbox.open + first append, 2,000 pending");
+        "Outbox.open + first append, 2,000 pending",
+        "process start to first 202, 2,000 pending (edge flags + CDS)");
     assertThat(r.figures()).allSatisfy(f -> {
       assertThat(f.value()).as(f.name()).isPositive();
       assertThat(f.baseline()).as(f.name()).isNotBlank();
