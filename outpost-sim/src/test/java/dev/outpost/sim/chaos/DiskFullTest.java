@@ -99,8 +99,8 @@ class DiskFullTest {
    * The same on a real 3 MiB tmpfs that fills up (ENOSPC), where mount is permitted. Disabled:
    * today the outbox answers SQLITE_FULL with OutboxStorageException (the API's 500 "internal",
    * not 507 "outbox full"), and its writer connection then stays broken ("cannot start a
-   * transaction within a transaction") even after space returns, so appends never recover
-   * without a restart. This test is the spec for the fix in outpost-edge.
+   * transaction within a transaction"): with the filler deleted and the link back, publishes
+   * were still refused 60 s later. This test is the spec for the fix in outpost-edge.
    */
   @Disabled("outpost-edge: SQLITE_FULL is not mapped to OutboxFullException and the writer does not recover")
   @Test
