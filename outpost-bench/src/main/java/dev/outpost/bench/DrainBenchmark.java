@@ -18,6 +18,9 @@ import dev.outpost.server.StoredRecord;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,8 +29,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -41,9 +47,17 @@ import java.util.SplittableRandom;
  * JSON, no compression, 100 records per request, one request at a time.
  *
  * <pre>
- * ./mvnw -B -q -pl outpost-bench -am package -DskipTests
- * java -cp ... dev.outpost.bench.DrainBenchmark [--records=1000000] [--baseline-records=100000]
+ * ./mvnw -B -q -pl outpost-bench -am package -DskipTests dependency:build-classpath \
+ *     -Dmdep.outputFile=/tmp/cp.txt -Dmdep.includeScope=runtime
+ * java --enable-native-access=ALL-UNNAMED \
+ *     -cp outpost-bench/target/outpost-bench-0.1.0-SNAPSHOT.jar:$(cat /tmp/cp.txt) \
+ *     dev.outpost.bench.DrainBenchmark [--records=1000000] [--baseline-records=100000] \
+ *     [--batch=5000] [--in-flight=4] [--no-verify]
  * </pre>
+ *
+ * Add {@code -Dorg.slf4j.simpleLogger.log.dev.outpost.edge.SyncEngine=debug} to see, per batch,
+ * the lease time, the wait for its lane predecessor, the send time and the outbox settle time.
+ * Not thread-safe; one run at a time (it starts its own server and outbox in a temp dir).
  */
 public final class DrainBenchmark {
 
@@ -66,9 +80,14 @@ public final class DrainBenchmark {
   }
 
   /** One drain. */
+  /**
+   * One drain. {@code cpuMicrosPerRecord}: CPU time per record during the drain, by thread group
+   * (the outbox's writer, the server's store writer, virtual-thread carriers that run the sends
+   * and the server's handlers, ...), from the JVM's per-thread CPU clocks.
+   */
   public record Run(
       String name, long records, double seconds, long ingestRequests, long wireBytes,
-      long bodyBytes, long jsonBytes, boolean verified) {
+      long bodyBytes, long jsonBytes, boolean verified, Map<String, Double> cpuMicrosPerRecord) {
     public double recordsPerSecond() {
       return records / seconds;
     }
@@ -101,12 +120,23 @@ public final class DrainBenchmark {
             r.seconds(), r.recordsPerSecond(), r.wireBytesPerRecord(), r.jsonBytesPerRecord(),
             100 * r.wireShareOfJson(), r.requestsPer1000(), r.verified() ? "" : "  (NOT verified)");
       }
+      out.print("CPU per record during the measured drain (us):");
+      measured.cpuMicrosPerRecord().forEach((k, v) -> out.printf(Locale.ROOT, " %s %.1f;", k, v));
+      out.println();
+      double total = measured.cpuMicrosPerRecord().getOrDefault("total", 0.0);
+      double busiest = measured.cpuMicrosPerRecord().values().stream()
+          .filter(v -> v < total).max(Double::compare).orElse(total);
+      out.printf(Locale.ROOT, "the drain got %.2f cores on average (of %d; a shared machine gives less);"
+          + " one thread alone needs %.1f us/record, a ceiling of %.0f records/s however idle the machine%n",
+          total * measured.records() / 1e6 / measured.seconds(), Runtime.getRuntime().availableProcessors(),
+          busiest, 1e6 / busiest);
       if (baseline != null) {
         out.printf(Locale.ROOT, "speed-up vs baseline: %.1fx records/s, %.1fx fewer wire bytes per record%n",
             measured.recordsPerSecond() / baseline.recordsPerSecond(),
             baseline.wireBytesPerRecord() / measured.wireBytesPerRecord());
       }
-      out.println("wire bytes = compressed request bodies + ~220 B of request line and headers per request");
+      out.println("wire bytes = ingest request line, headers and compressed bodies as sent (retries included);"
+          + " JSON = wire v1 JSON of the same batches, uncompressed");
     }
   }
 
@@ -154,30 +184,67 @@ public final class DrainBenchmark {
           .linger(Duration.ZERO)
           .build();
       HttpTransport transport = new HttpTransport(config, Clock.systemUTC());
+      Map<String, Long> cpuBefore = threadCpu();
       long start = System.nanoTime();
       try (SyncEngine engine = SyncEngine.start(outbox, config, transport, false, Clock.systemUTC(),
           new SplittableRandom(1))) {
         long deadline = start + Duration.ofMinutes(20).toNanos();
         while (true) {
-          OutboxStats s = outbox.stats();
-          if (s.pendingTotal() == 0 && s.inFlight() == 0 && engine.status().delivered() >= records) {
-            break;
+          if (engine.status().delivered() >= records) {
+            OutboxStats s = outbox.stats();
+            if (s.pendingTotal() == 0 && s.inFlight() == 0) {
+              break;
+            }
           }
           if (System.nanoTime() > deadline) {
             throw new IllegalStateException("drain did not finish in 20 minutes: " + engine.status());
           }
-          Thread.onSpinWait();
-          sleepMillis(2);
+          sleepMillis(10);
         }
       }
       double seconds = (System.nanoTime() - start) / 1e9;
-      long wire = transport.ingestBodyBytes() + 220L * transport.ingestRequests();
+      Map<String, Double> cpu = cpuPerRecord(cpuBefore, threadCpu(), records);
+      long wire = transport.ingestBytesSent();
       boolean verified = o.verify() && verify(server, records);
       Run r = new Run(name, records, seconds, transport.ingestRequests(), wire,
-          transport.ingestBodyBytes(), jsonBytes, verified);
+          transport.ingestBodyBytes(), jsonBytes, verified, cpu);
       transport.close();
       return r;
     }
+  }
+
+  /** CPU nanoseconds of the live threads, summed by name without its trailing number. */
+  private static Map<String, Long> threadCpu() {
+    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    Map<String, Long> byGroup = new HashMap<>();
+    for (ThreadInfo ti : mx.getThreadInfo(mx.getAllThreadIds())) {
+      long cpu = ti == null ? -1 : mx.getThreadCpuTime(ti.getThreadId());
+      if (cpu > 0) {
+        String group = ti.getThreadName().replaceAll(" /\\S+", "").replaceAll("[-#]?\\d+$", "");
+        byGroup.merge(group, cpu, Long::sum);
+      }
+    }
+    return byGroup;
+  }
+
+  /** The five busiest thread groups between two snapshots, plus the total, in us per record. */
+  private static Map<String, Double> cpuPerRecord(Map<String, Long> before, Map<String, Long> after, long records) {
+    Map<String, Double> perRecord = new LinkedHashMap<>();
+    long total = 0;
+    List<Map.Entry<String, Long>> used = new ArrayList<>();
+    for (Map.Entry<String, Long> e : after.entrySet()) {
+      long d = e.getValue() - before.getOrDefault(e.getKey(), 0L);
+      if (d > 0) {
+        used.add(Map.entry(e.getKey(), d));
+        total += d;
+      }
+    }
+    used.sort(Map.Entry.<String, Long>comparingByValue().reversed());
+    for (Map.Entry<String, Long> e : used.subList(0, Math.min(5, used.size()))) {
+      perRecord.put(e.getKey(), e.getValue() / 1e3 / records);
+    }
+    perRecord.put("total", total / 1e3 / records);
+    return perRecord;
   }
 
   /** Appends the backlog in transactions of 10,000; returns the plain JSON size of its batches. */

@@ -1,6 +1,7 @@
 package dev.outpost.cli;
 
 import dev.outpost.edge.agent.AgentConfig;
+import dev.outpost.edge.agent.ConfigException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -23,5 +24,16 @@ final class DataDirOptions {
       flags.put("data-dir", dataDir.toString());
     }
     return AgentConfig.load(config, System.getenv(), flags, false);
+  }
+
+  /** Like {@link #load} but prints a config error as {@code outpost COMMAND: …} and returns null. */
+  AgentConfig loadOrReport(picocli.CommandLine.Model.CommandSpec spec) {
+    try {
+      return load();
+    } catch (ConfigException e) {
+      spec.commandLine().getErr().println("outpost " + spec.qualifiedName(" ").replaceFirst("^outpost ", "")
+          + ": " + e.getMessage());
+      return null;
+    }
   }
 }

@@ -3,7 +3,6 @@ package dev.outpost.cli;
 import dev.outpost.edge.DeadLetter;
 import dev.outpost.edge.Outbox;
 import dev.outpost.edge.agent.AgentConfig;
-import dev.outpost.edge.agent.ConfigException;
 import dev.outpost.edge.agent.internal.AgentLock;
 import dev.outpost.edge.internal.StoreMaintenance;
 import java.io.PrintWriter;
@@ -128,11 +127,6 @@ public final class DlqCommand implements Runnable {
   }
 
   private AgentConfig load(DataDirOptions where) {
-    try {
-      return where.load();
-    } catch (ConfigException e) {
-      spec.commandLine().getErr().println("outpost dlq: " + e.getMessage());
-      return null;
-    }
+    return where.loadOrReport(spec);
   }
 }

@@ -1,7 +1,6 @@
 package dev.outpost.cli;
 
 import dev.outpost.edge.agent.AgentConfig;
-import dev.outpost.edge.agent.ConfigException;
 import dev.outpost.edge.agent.internal.AgentLock;
 import dev.outpost.edge.agent.internal.ValueType;
 import dev.outpost.edge.internal.StoreMaintenance;
@@ -38,11 +37,8 @@ public final class DoctorCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    AgentConfig config;
-    try {
-      config = where.load();
-    } catch (ConfigException e) {
-      err.println("outpost doctor: " + e.getMessage());
+    AgentConfig config = where.loadOrReport(spec);
+    if (config == null) {
       return 2;
     }
     var dir = config.dataDir();

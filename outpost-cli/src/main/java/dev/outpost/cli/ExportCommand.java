@@ -59,7 +59,7 @@ public final class ExportCommand implements Callable<Integer> {
           count++;
         }
         g.flush();
-        if (page.size() < PAGE) {
+        if (page.isEmpty()) {
           break;
         }
         cursor = page.getLast().serverSeq();

@@ -3,7 +3,6 @@ package dev.outpost.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.outpost.edge.agent.AgentConfig;
-import dev.outpost.edge.agent.ConfigException;
 import dev.outpost.edge.agent.UplinkStatus;
 import dev.outpost.edge.agent.internal.StatusDocument;
 import dev.outpost.edge.internal.StoreMaintenance;
@@ -31,11 +30,8 @@ public final class StatusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    AgentConfig config;
-    try {
-      config = where.load();
-    } catch (ConfigException e) {
-      spec.commandLine().getErr().println("outpost status: " + e.getMessage());
+    AgentConfig config = where.loadOrReport(spec);
+    if (config == null) {
       return 2;
     }
     Optional<AgentClient> agent = AgentClient.find(config.dataDir());

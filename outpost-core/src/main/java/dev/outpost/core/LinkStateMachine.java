@@ -100,7 +100,11 @@ public final class LinkStateMachine {
     return state == LinkState.TRANSITIONING ? sinceMillis + policy.grace().toMillis() : -1;
   }
 
-  /** A request or heartbeat got an answer after {@code latencyMillis}. */
+  /**
+   * A request or heartbeat got an answer after {@code latencyMillis}; a negative latency means
+   * "answered, but the time says nothing about the link" (a large upload): it counts as a
+   * success without a latency sample.
+   */
   public LinkState onSuccess(long nowMillis, long latencyMillis) {
     consecutiveFailures = 0;
     if (state == LinkState.OFFLINE || state == LinkState.TRANSITIONING) {
@@ -108,7 +112,7 @@ public final class LinkStateMachine {
       count = 0;
       next = 0;
     }
-    record(false, Math.max(0, latencyMillis));
+    record(false, latencyMillis < 0 ? -1 : latencyMillis);
     moveTo(judgeQuality(), nowMillis);
     return state;
   }
@@ -152,12 +156,12 @@ public final class LinkStateMachine {
     return (double) failures / count;
   }
 
-  /** Average latency of the successes in the window, or 0 when there are none. */
+  /** Average latency of the successes with a latency sample in the window, or 0 when none. */
   public long averageLatencyMillis() {
     long sum = 0;
     int n = 0;
     for (int i = 0; i < count; i++) {
-      if (!failed[i]) {
+      if (!failed[i] && latency[i] >= 0) {
         sum += latency[i];
         n++;
       }

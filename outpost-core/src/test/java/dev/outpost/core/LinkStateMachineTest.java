@@ -68,6 +68,18 @@ class LinkStateMachineTest {
   }
 
   @Test
+  void successesWithoutALatencySampleDoNotMoveTheAverage() {
+    LinkStateMachine m = online();
+    for (int i = 0; i < 30; i++) {
+      m.onSuccess(i, -1); // big uploads: answered, time unrelated to the link
+    }
+    assertThat(m.averageLatencyMillis()).isZero();
+    m.onSuccess(100, 3000);
+    assertThat(m.averageLatencyMillis()).isEqualTo(3000);
+    assertThat(m.state()).isEqualTo(LinkState.DEGRADED);
+  }
+
+  @Test
   void aLossyLinkIsDegradedNotOffline() {
     LinkStateMachine m = online();
     SplittableRandom rnd = new SplittableRandom(1);

@@ -30,8 +30,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * failed request loses nothing, the caller still holds the lease.
  */
 public final class HttpTransport implements Transport {
-  /** Request line and headers we send, roughly, for the byte count. */
-  private static final int HEADER_BYTES_ESTIMATE = 220;
+  /** What the JDK client adds to every request: its User-Agent and the blank line. */
+  private static final int CLIENT_HEADER_BYTES =
+      ("User-Agent: Java-http-client/" + System.getProperty("java.version") + "\r\n\r\n").length();
 
   private final HttpClient client;
   private final URI ingest;
@@ -46,6 +47,7 @@ public final class HttpTransport implements Transport {
   private final AtomicLong bytesSent = new AtomicLong();
   private final AtomicLong ingestRequests = new AtomicLong();
   private final AtomicLong ingestBodyBytes = new AtomicLong();
+  private final AtomicLong ingestBytesSent = new AtomicLong();
 
   public HttpTransport(SyncConfig config, Clock clock) {
     this.client =
@@ -80,12 +82,14 @@ public final class HttpTransport implements Transport {
     if (encoding != ContentEncoding.IDENTITY) {
       req.header("Content-Encoding", encoding.headerValue());
     }
+    HttpRequest request = req.build();
     ingestRequests.incrementAndGet();
     ingestBodyBytes.addAndGet(body.length);
+    ingestBytesSent.addAndGet(body.length + headBytes(request, body.length));
     long start = System.nanoTime();
     HttpResponse<byte[]> resp;
     try {
-      resp = exchange(req.build(), body.length);
+      resp = exchange(request, body.length);
     } catch (IOException e) {
       return networkFailure(e, start);
     }
@@ -170,6 +174,11 @@ public final class HttpTransport implements Transport {
     return ingestBodyBytes.get();
   }
 
+  /** Ingest requests as sent: request line, headers and (compressed) bodies, retries included. */
+  public long ingestBytesSent() {
+    return ingestBytesSent.get();
+  }
+
   @Override
   public void close() {
     client.shutdownNow();
@@ -177,13 +186,29 @@ public final class HttpTransport implements Transport {
 
   private HttpResponse<byte[]> exchange(HttpRequest req, int bodyBytes) throws IOException {
     requests.incrementAndGet();
-    bytesSent.addAndGet(bodyBytes + HEADER_BYTES_ESTIMATE);
+    bytesSent.addAndGet(bodyBytes + headBytes(req, bodyBytes));
     try {
       return client.send(req, HttpResponse.BodyHandlers.ofByteArray());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while waiting for " + req.uri(), e);
     }
+  }
+
+  /** The request line and headers as they go on the wire (HTTP/1.1, ASCII). */
+  static int headBytes(HttpRequest req, int bodyBytes) {
+    String path = req.uri().getRawPath();
+    int n = req.method().length() + 1 + path.length() + " HTTP/1.1\r\n".length();
+    n += "Host: ".length() + req.uri().getRawAuthority().length() + 2;
+    if (bodyBytes > 0 || !req.method().equals("GET")) {
+      n += "Content-Length: ".length() + Integer.toString(bodyBytes).length() + 2;
+    }
+    for (var h : req.headers().map().entrySet()) {
+      for (String v : h.getValue()) {
+        n += h.getKey().length() + 2 + v.length() + 2;
+      }
+    }
+    return n + CLIENT_HEADER_BYTES;
   }
 
   private SendOutcome networkFailure(IOException e, long startNanos) {

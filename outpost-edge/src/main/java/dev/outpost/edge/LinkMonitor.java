@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Watches the uplink: learns from every request outcome the sync engine feeds it, plus a light
  * heartbeat ({@code GET /healthz}) whose interval adapts — every {@code heartbeatOnline} while
- * the link is up (skipped when a request succeeded that recently), from
+ * the link is up (skipped when a small request succeeded that recently), from
  * {@code heartbeatOfflineMin} doubling to {@code heartbeatOfflineMax} while it is down. The
  * state logic itself is the pure {@link LinkStateMachine}.
  *
@@ -54,7 +54,7 @@ public final class LinkMonitor implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final List<LinkListener> listeners = new CopyOnWriteArrayList<>();
   private Duration offlineDelay;
-  private long lastSuccessMillis = Long.MIN_VALUE / 2;
+  private long lastSampleMillis = Long.MIN_VALUE / 2;
   private Instant upSince;
   private Instant downSince;
   private ScheduledFuture<?> nextBeat;
@@ -105,15 +105,22 @@ public final class LinkMonitor implements AutoCloseable {
         lastFailureAt);
   }
 
-  /** A request got an answer from the server (any answer that proves the link works). */
+  /**
+   * A request got an answer from the server (any answer that proves the link works).
+   *
+   * @param latency how long it took, or null when the time says nothing about the link (a
+   *     large batch's upload): a success without a latency sample
+   */
   public void recordSuccess(Duration latency) {
     LinkState from;
     LinkState to;
     synchronized (this) {
       long now = clock.millis();
       from = machine.state();
-      lastSuccessMillis = now;
-      to = machine.onSuccess(now, latency.toMillis());
+      if (latency != null) {
+        lastSampleMillis = now;
+      }
+      to = machine.onSuccess(now, latency == null ? -1 : latency.toMillis());
       afterChange(from, to);
     }
     fire(from, to);
@@ -159,9 +166,10 @@ public final class LinkMonitor implements AutoCloseable {
       if (closed) {
         return;
       }
+      // a request answered with a latency sample that recently makes the heartbeat redundant
       recentTraffic =
           machine.state().drainsEverything()
-              && clock.millis() - lastSuccessMillis < config.heartbeatOnline().toMillis();
+              && clock.millis() - lastSampleMillis < config.heartbeatOnline().toMillis();
     }
     if (!recentTraffic) {
       SendOutcome o = transport.probe();

@@ -49,7 +49,11 @@ public interface Outbox extends AutoCloseable {
     return append(topic, payload, priority, Map.of());
   }
 
-  /** Like {@link #append} but completes when durable; argument errors complete exceptionally. */
+  /**
+   * Like {@link #append} but completes when durable; argument errors complete exceptionally. May
+   * block briefly while the outbox's internal queue is full (back-pressure on producers that
+   * never wait for their futures).
+   */
   CompletableFuture<Long> appendAsync(
       String topic, byte[] payload, Priority priority, Map<String, String> headers);
 

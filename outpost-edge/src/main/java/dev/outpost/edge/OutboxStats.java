@@ -14,7 +14,8 @@ import java.util.Map;
  * @param evicted LOW records evicted to make room, ever
  * @param expired records removed because their TTL passed, ever
  * @param deadLettered records ever moved to dead letters
- * @param bytesUsed bytes the store uses on disk
+ * @param bytesUsed bytes of the store's live database pages (what the budget counts; the WAL is
+ *     transient and not included)
  * @param budgetBytes the configured budget
  * @param fullnessWarning 0, 80 or 90: the highest budget warning level currently crossed
  * @param oldestPendingAgeMillis age of the oldest pending record by its append time, 0 if none

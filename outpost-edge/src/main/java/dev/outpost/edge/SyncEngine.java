@@ -5,6 +5,7 @@ import dev.outpost.core.LinkState;
 import dev.outpost.core.Priority;
 import dev.outpost.edge.internal.BatchDelivery;
 import dev.outpost.edge.internal.BatchDelivery.Verdict;
+import dev.outpost.edge.internal.RetryGate;
 import dev.outpost.edge.internal.SendOrder;
 import java.time.Clock;
 import java.time.Duration;
@@ -56,7 +57,6 @@ public final class SyncEngine implements AutoCloseable {
   private final Transport transport;
   private final boolean ownsTransport;
   private final Clock clock;
-  private final Backoff backoff;
   private final LinkMonitor monitor;
   private final BatchDelivery delivery;
   private final ExecutorService senders;
@@ -66,16 +66,8 @@ public final class SyncEngine implements AutoCloseable {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private final SendOrder order = new SendOrder();
-  private long notBeforeMillis;
-  private int failedAttempts;
-  private ErrorKind pausedBy;
-  private long pausedUntilMillis;
-  private int learnedMaxRecords = Integer.MAX_VALUE;
-  private ErrorKind lastErrorKind;
-  private String lastError;
-  private Instant lastErrorAt;
-  private Instant lastSuccess;
-  private long nextHealthReportMillis;
+  private final RetryGate gate;
+  private long nextHealthReportMillis; // guarded by lock
   private volatile boolean running = true;
 
   private final AtomicLong retries = new AtomicLong();
@@ -90,7 +82,9 @@ public final class SyncEngine implements AutoCloseable {
     this.transport = transport;
     this.ownsTransport = ownsTransport;
     this.clock = clock;
-    this.backoff = Backoff.exponentialFullJitter(config.retryInitial(), 2.0, config.retryCap(), random);
+    this.gate = new RetryGate(
+        Backoff.exponentialFullJitter(config.retryInitial(), 2.0, config.retryCap(), random),
+        config.authRetryInterval());
     this.monitor = new LinkMonitor(transport, config, clock);
     this.delivery = new BatchDelivery(transport, config.deviceId());
     this.startedAt = clock.instant();
@@ -141,25 +135,20 @@ public final class SyncEngine implements AutoCloseable {
     for (Priority p : Priority.values()) {
       backlog.put(p, stats.pendingCount().getOrDefault(p, 0L));
     }
-    lock.lock();
-    try {
-      long now = clock.millis();
-      long gate = Math.max(notBeforeMillis, pausedBy != null ? pausedUntilMillis : 0);
-      // the latest error wins, whether a request or a heartbeat saw it
-      boolean heartbeatLater = link.lastFailureAt() != null
-          && (lastErrorAt == null || link.lastFailureAt().isAfter(lastErrorAt));
-      ErrorKind errorKind = heartbeatLater ? link.lastFailureKind() : lastErrorKind;
-      String error = heartbeatLater ? link.lastFailure() : lastError;
-      Instant errorAt = heartbeatLater ? link.lastFailureAt() : lastErrorAt;
-      return new SyncStatus(
-          link.state(), pausedBy, Duration.between(startedAt, clock.instant()), link.upSince(),
-          link.downSince(), link.consecutiveFailures(), errorKind, error, errorAt,
-          lastSuccess, backlog, order.inFlight(), gate > now ? Instant.ofEpochMilli(gate) : null,
-          delivered.get(), deadLettered.get(), retries.get(), transport.requests(),
-          transport.bytesSent());
-    } finally {
-      lock.unlock();
-    }
+    RetryGate.Snapshot g = gate.snapshot(clock.millis());
+    // the latest error wins, whether a request or a heartbeat saw it
+    boolean heartbeatLater = link.lastFailureAt() != null
+        && (g.lastErrorAt() == null || link.lastFailureAt().isAfter(g.lastErrorAt()));
+    return new SyncStatus(
+        link.state(), g.pausedBy(), Duration.between(startedAt, clock.instant()), link.upSince(),
+        link.downSince(), link.consecutiveFailures(),
+        heartbeatLater ? link.lastFailureKind() : g.lastErrorKind(),
+        heartbeatLater ? link.lastFailure() : g.lastError(),
+        heartbeatLater ? link.lastFailureAt() : g.lastErrorAt(),
+        g.lastSuccess(), backlog, order.inFlight(),
+        g.nextAttemptAtMillis() == 0 ? null : Instant.ofEpochMilli(g.nextAttemptAtMillis()),
+        delivered.get(), deadLettered.get(), retries.get(), transport.requests(),
+        transport.bytesSent());
   }
 
   /** Stops leasing, waits briefly for batches in flight to settle, stops the heartbeat. */
@@ -172,8 +161,19 @@ public final class SyncEngine implements AutoCloseable {
     wake();
     try {
       drainThread.join(Duration.ofSeconds(5));
+      // batches not yet sent are released at once (deliver() checks running); give those on
+      // the wire a moment to be answered before interrupting them
+      long deadline = System.nanoTime() + Math.min(config.requestTimeout().toNanos(), 5_000_000_000L);
+      lock.lock();
+      try {
+        while (order.inFlight() > 0 && System.nanoTime() < deadline) {
+          changed.await(10, TimeUnit.MILLISECONDS);
+        }
+      } finally {
+        lock.unlock();
+      }
       senders.shutdown();
-      if (!senders.awaitTermination(Math.min(config.requestTimeout().toMillis(), 5000), TimeUnit.MILLISECONDS)) {
+      if (!senders.awaitTermination(1, TimeUnit.SECONDS)) {
         senders.shutdownNow(); // interrupts requests: their records are released
         senders.awaitTermination(5, TimeUnit.SECONDS);
       }
@@ -188,16 +188,20 @@ public final class SyncEngine implements AutoCloseable {
   }
 
   private void drainLoop() {
+    int failuresInARow = 0;
     while (running) {
       try {
         step();
+        failuresInARow = 0;
       } catch (InterruptedException e) {
         return;
       } catch (RuntimeException e) {
         // e.g. the outbox failed to lease: keep the engine alive, try again after a pause
-        noteError(ErrorKind.PROTOCOL, "outbox lease failed: " + e.getMessage());
-        LOG.warn("sync step failed; retrying in {}", config.retryCap(), e);
-        gate(clock.millis() + config.retryInitial().toMillis());
+        gate.noteError(ErrorKind.PROTOCOL, "outbox lease failed: " + e.getMessage(), clock.instant());
+        if (failuresInARow++ == 0) {
+          LOG.warn("sync step failed; retrying every {} until it works", config.retryInitial(), e);
+        }
+        gate.hold(clock.millis() + config.retryInitial().toMillis());
       }
     }
   }
@@ -214,9 +218,9 @@ public final class SyncEngine implements AutoCloseable {
         changed.await(wait, TimeUnit.MILLISECONDS);
         return;
       }
-      boolean full = link.drainsEverything() && pausedBy == null;
+      boolean full = link.drainsEverything() && !gate.paused();
       request = new LeaseRequest(
-          Math.min(learnedMaxRecords, full ? config.maxBatchRecords() : config.degradedBatchRecords()),
+          gate.maxRecords(full ? config.maxBatchRecords() : config.degradedBatchRecords()),
           full ? config.maxBatchBytes() : Math.min(DEGRADED_MAX_BYTES, config.maxBatchBytes()),
           link.lowestPriority(), Set.of(), config.leaseTimeout());
     } finally {
@@ -253,14 +257,9 @@ public final class SyncEngine implements AutoCloseable {
     if (!link.sends()) {
       return Math.max(idle, 1000); // the heartbeat's listener wakes us when the link is back
     }
-    if (pausedBy != null) {
-      if (now < pausedUntilMillis) {
-        return pausedUntilMillis - now;
-      }
-      return inFlight > 0 ? idle : 0; // one probing batch at a time while paused
-    }
-    if (now < notBeforeMillis) {
-      return notBeforeMillis - now;
+    long gated = gate.waitMillis(now, inFlight, idle);
+    if (gated > 0 || gate.paused()) {
+      return gated; // while paused, one probing batch at a time
     }
     int limit =
         switch (link) {
@@ -298,9 +297,10 @@ public final class SyncEngine implements AutoCloseable {
     boolean answered = false;
     try {
       long age = System.nanoTime() - ticket.leasedAtNanos();
-      if (!predecessorsOk || age > config.leaseTimeout().minus(config.requestTimeout()).toNanos()) {
-        // an earlier batch of these lanes was not answered (or this lease is about to time
-        // out): send nothing, the records go back in order
+      if (!predecessorsOk || !running
+          || age > config.leaseTimeout().minus(config.requestTimeout()).toNanos()) {
+        // an earlier batch of these lanes was not answered (or the engine is closing, or this
+        // lease is about to time out): send nothing, the records go back in order
         release(lease.seqs());
         order.answered(ticket, false);
         answered = true;
@@ -330,8 +330,8 @@ public final class SyncEngine implements AutoCloseable {
       // later lease cannot overtake the unsettled records
       LOG.error("could not settle a batch of {} records in the outbox; pausing the uplink for {}",
           lease.size(), config.leaseTimeout(), e);
-      noteError(ErrorKind.PROTOCOL, "outbox settle failed: " + e.getMessage());
-      gate(clock.millis() + config.leaseTimeout().toMillis());
+      gate.noteError(ErrorKind.PROTOCOL, "outbox settle failed: " + e.getMessage(), clock.instant());
+      gate.hold(clock.millis() + config.leaseTimeout().toMillis());
       if (!answered) {
         order.releasing();
         order.answered(ticket, false);
@@ -361,75 +361,25 @@ public final class SyncEngine implements AutoCloseable {
 
   private void afterDelivery(Verdict v) {
     if (v.smallestTooLarge() > 0) {
-      lock.lock();
-      try {
-        learnedMaxRecords = Math.min(learnedMaxRecords, v.smallestTooLarge() / 2 + 1);
-      } finally {
-        lock.unlock();
-      }
+      gate.tooLarge(v.smallestTooLarge());
     }
     SendOutcome.Failed f = v.failure();
     if (v.answered()) {
       monitor.recordSuccess(v.latency());
     }
     if (f == null) {
-      succeeded();
-      return;
-    }
-    noteError(f.kind(), f.message());
-    if (f.kind() == ErrorKind.AUTH || f.kind() == ErrorKind.UNSUPPORTED) {
-      monitor.recordSuccess(f.latency()); // the server answered: the link is fine
-      pause(f);
-      return;
-    }
-    retries.incrementAndGet();
-    if (f.kind().linkFailure()) {
-      monitor.recordFailure(f.kind(), f.message());
+      gate.succeeded(clock.instant());
+    } else if (f.kind() == ErrorKind.AUTH || f.kind() == ErrorKind.UNSUPPORTED) {
+      monitor.recordSuccess(null); // the server answered: the link is fine
+      gate.pause(f, clock.millis(), clock.instant());
     } else {
-      monitor.recordSuccess(f.latency());
-    }
-    lock.lock();
-    try {
-      failedAttempts++;
-      Duration delay =
-          f.kind() == ErrorKind.THROTTLED && f.retryAfter() != null
-              ? f.retryAfter()
-              : backoff.delay(failedAttempts);
-      notBeforeMillis = Math.max(notBeforeMillis, clock.millis() + delay.toMillis());
-      if (failedAttempts == 1) {
-        LOG.info("uplink request failed ({}), retrying in {} ms: {}", f.kind(), delay.toMillis(), f.message());
+      retries.incrementAndGet();
+      if (f.kind().linkFailure()) {
+        monitor.recordFailure(f.kind(), f.message());
+      } else {
+        monitor.recordSuccess(null);
       }
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private void succeeded() {
-    lock.lock();
-    try {
-      failedAttempts = 0;
-      notBeforeMillis = 0;
-      lastSuccess = clock.instant();
-      if (pausedBy != null) {
-        LOG.info("uplink resumed: the server accepts this device again");
-        pausedBy = null;
-      }
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private void pause(SendOutcome.Failed f) {
-    lock.lock();
-    try {
-      if (pausedBy == null) {
-        LOG.warn("uplink paused: {} ({}); nothing is dead-lettered, retrying every {}",
-            f.message(), f.kind(), config.authRetryInterval());
-      }
-      pausedBy = f.kind();
-      pausedUntilMillis = clock.millis() + config.authRetryInterval().toMillis();
-    } finally {
-      lock.unlock();
+      gate.failed(f, clock.millis(), clock.instant());
     }
   }
 
@@ -438,8 +388,7 @@ public final class SyncEngine implements AutoCloseable {
     try {
       if (to == LinkState.ONLINE && from != LinkState.DEGRADED) {
         // back from an outage: drain at once, no leftover backoff, tell the server how we were
-        notBeforeMillis = 0;
-        failedAttempts = 0;
+        gate.linkBack();
         nextHealthReportMillis = 0;
       }
       changed.signalAll();
@@ -464,26 +413,6 @@ public final class SyncEngine implements AutoCloseable {
         LOG.debug("health report failed", e);
       }
     });
-  }
-
-  private void noteError(ErrorKind kind, String message) {
-    lock.lock();
-    try {
-      lastErrorKind = kind;
-      lastError = message;
-      lastErrorAt = clock.instant();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private void gate(long untilMillis) {
-    lock.lock();
-    try {
-      notBeforeMillis = Math.max(notBeforeMillis, untilMillis);
-    } finally {
-      lock.unlock();
-    }
   }
 
   private void idle(long millis) throws InterruptedException {

@@ -169,6 +169,35 @@ class HttpTransportTest {
   }
 
   @Test
+  void countsTheBytesThatReallyGoOnTheWire() throws Exception {
+    try (ServerSocket raw = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        HttpTransport t = transport(raw.getLocalPort())) {
+      var far = Executors.newVirtualThreadPerTaskExecutor().submit(() -> {
+        try (var s = raw.accept()) {
+          var in = s.getInputStream();
+          java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
+          while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+            head.write(in.read());
+          }
+          String h = head.toString(StandardCharsets.ISO_8859_1);
+          int length = Integer.parseInt(h.replaceAll("(?is).*content-length: *(\\d+).*", "$1"));
+          in.readNBytes(length);
+          byte[] answer = "{\"results\":[],\"serverTime\":1}".getBytes(StandardCharsets.UTF_8);
+          s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Length: " + answer.length
+              + "\r\nContent-Type: application/json\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+          s.getOutputStream().write(answer);
+          s.getOutputStream().flush();
+          return head.size() + length;
+        }
+      });
+      assertThat(t.send(batch())).isInstanceOf(SendOutcome.Answered.class);
+      assertThat(t.ingestBytesSent()).isEqualTo(far.get().longValue());
+      assertThat(t.bytesSent()).isEqualTo(far.get().longValue());
+      assertThat(t.ingestRequests()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void probeAndHealthReport() {
     answer.set(new Answer(200, "{\"status\":\"ok\"}", Map.of()));
     try (HttpTransport t = transport(server.getAddress().getPort())) {

@@ -28,7 +28,7 @@ public final class ServerStore implements AutoCloseable {
     Store s =
         switch (config.store()) {
           case SQLITE -> SqliteStore.open(config.dataDir(), config.storeTimeout());
-          case POSTGRES -> PostgresStore.open(config.pgUrl(), config.pgPoolSize());
+          case POSTGRES -> PostgresStore.open(config.pgUrl(), config.pgPoolSize(), config.storeTimeout());
         };
     return new ServerStore(s, config);
   }
@@ -38,7 +38,8 @@ public final class ServerStore implements AutoCloseable {
   }
 
   /**
-   * Up to {@code limit} records with serverSeq greater than {@code after}, in server order.
+   * Up to {@code limit} records with serverSeq greater than {@code after}, in server order. A page
+   * stops early once it holds about 16 MiB, so only an empty page means "nothing more".
    *
    * @param device only this device's records, or null for all
    * @param topic only this topic's records, or null for all

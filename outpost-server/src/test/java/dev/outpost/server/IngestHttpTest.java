@@ -30,9 +30,14 @@ class IngestHttpTest {
   Http http;
   String token;
 
+  /** The store under test: SQLite here, PostgreSQL in {@link PostgresIngestHttpTest}. */
+  ServerConfig.Builder store() {
+    return ServerConfig.builder().dataDir(dir);
+  }
+
   @BeforeEach
   void start() {
-    server = OutpostServer.start(ServerConfig.builder().port(0).dataDir(dir).adminToken(ADMIN)
+    server = OutpostServer.start(store().port(0).adminToken(ADMIN)
         .maxBatchRecords(500).maxPayloadBytes(1000).maxBodyBytes(200_000).maxInflatedBytes(1_000_000).build());
     http = new Http(server.url());
     token = server.devices().add("dev-1");

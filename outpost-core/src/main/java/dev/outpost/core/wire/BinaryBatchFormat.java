@@ -91,35 +91,35 @@ final class BinaryBatchFormat {
     long seq = 0;
     long ts = 0;
     for (int i = 0; i < count; i++) {
-      String where = "messages[" + i + "]";
-      seq += in.zigzag(where + ".seq");
+      in.message = i; // field names are built only when an error needs one
+      seq += in.zigzag("seq");
       if (seq < 1) {
-        throw new WireFormatException("field '" + where + ".seq' must be >= 1, was " + seq);
+        throw new WireFormatException("field '" + in.field("seq") + "' must be >= 1, was " + seq);
       }
-      long ref = in.varint(where + ".topic");
+      long ref = in.varint("topic");
       String topic;
       if (ref == 0) {
-        topic = in.string(where + ".topic");
+        topic = in.string("topic");
         topics.add(topic);
       } else if (ref <= topics.size()) {
         topic = topics.get((int) ref - 1);
       } else {
-        throw new WireFormatException("field '" + where + ".topic' refers to unknown topic #" + ref);
+        throw new WireFormatException("field '" + in.field("topic") + "' refers to unknown topic #" + ref);
       }
-      int rank = in.u8(where + ".priority");
+      int rank = in.u8("priority");
       if (rank > 3) {
-        throw new WireFormatException("field '" + where + ".priority' is unknown rank " + rank);
+        throw new WireFormatException("field '" + in.field("priority") + "' is unknown rank " + rank);
       }
-      ts += in.zigzag(where + ".ts");
-      long hc = in.varint(where + ".headers");
+      ts += in.zigzag("ts");
+      long hc = in.varint("headers");
       if (hc > (body.length - in.pos) / 2) {
-        throw new WireFormatException("field '" + where + ".headers' count " + hc + " exceeds the body");
+        throw new WireFormatException("field '" + in.field("headers") + "' count " + hc + " exceeds the body");
       }
       Map<String, String> headers = hc == 0 ? Map.of() : new LinkedHashMap<>();
       for (int h = 0; h < hc; h++) {
-        headers.put(in.string(where + ".headers"), in.string(where + ".headers"));
+        headers.put(in.string("headers"), in.string("headers"));
       }
-      byte[] payload = in.bytes(where + ".payload");
+      byte[] payload = in.bytes("payload");
       messages.add(new Message(seq, topic, Priority.ofRank(rank), ts, headers, payload));
     }
     if (in.pos != body.length) {
@@ -161,6 +161,12 @@ final class BinaryBatchFormat {
   private static final class In {
     final byte[] body;
     int pos;
+    int message = -1; // index of the message being read, -1 for the batch header
+
+    /** The full name of a field for an error message, e.g. {@code messages[3].topic}. */
+    String field(String name) {
+      return message < 0 ? name : "messages[" + message + "]." + name;
+    }
 
     In(byte[] body) {
       this.body = body;
@@ -170,7 +176,7 @@ final class BinaryBatchFormat {
       long result = 0;
       for (int shift = 0; shift < 64; shift += 7) {
         if (pos >= body.length) {
-          throw new WireFormatException("binary batch ends inside field '" + field + "'");
+          throw new WireFormatException("binary batch ends inside field '" + field(field) + "'");
         }
         byte b = body[pos++];
         result |= (long) (b & 0x7F) << shift;
@@ -178,7 +184,7 @@ final class BinaryBatchFormat {
           return result;
         }
       }
-      throw new WireFormatException("field '" + field + "' is a varint longer than 10 bytes");
+      throw new WireFormatException("field '" + field(field) + "' is a varint longer than 10 bytes");
     }
 
     long zigzag(String field) {
@@ -188,7 +194,7 @@ final class BinaryBatchFormat {
 
     int u8(String field) {
       if (pos >= body.length) {
-        throw new WireFormatException("binary batch ends inside field '" + field + "'");
+        throw new WireFormatException("binary batch ends inside field '" + field(field) + "'");
       }
       return body[pos++] & 0xFF;
     }
@@ -196,7 +202,7 @@ final class BinaryBatchFormat {
     byte[] bytes(String field) {
       long len = varint(field);
       if (len > body.length - pos) {
-        throw new WireFormatException("field '" + field + "' length " + len + " exceeds the body");
+        throw new WireFormatException("field '" + field(field) + "' length " + len + " exceeds the body");
       }
       byte[] b = new byte[(int) len];
       System.arraycopy(body, pos, b, 0, (int) len);

@@ -31,6 +31,9 @@ import org.slf4j.LoggerFactory;
 public final class BatchDelivery {
   private static final Logger LOG = LoggerFactory.getLogger(BatchDelivery.class);
 
+  /** Requests up to this many payload bytes tell the link's latency; bigger ones its bandwidth. */
+  public static final int LATENCY_SAMPLE_BYTES = 64 * 1024;
+
   /**
    * What happened.
    *
@@ -38,7 +41,8 @@ public final class BatchDelivery {
    * @param reject seqs refused for good, with the server's reason
    * @param release seqs without an answer, to send again
    * @param answered true if at least one request got an answer proving the link works
-   * @param latency the latency of the last answered request
+   * @param latency the latency of the last answered request, or null if that request was too
+   *     large for its time to say anything about the link (over {@link #LATENCY_SAMPLE_BYTES})
    * @param failure the failure that stopped delivery, or null
    * @param smallestTooLarge the smallest part size the server answered 413 for, 0 if none
    */
@@ -69,7 +73,7 @@ public final class BatchDelivery {
       SendOutcome o = transport.send(new Batch(deviceId, lease.epoch(), part));
       if (o instanceof SendOutcome.Answered a) {
         answered = true;
-        latency = a.latency();
+        latency = sample(part, a.latency());
         sort(part, a.result().results(), ack, reject, release);
         continue;
       }
@@ -82,7 +86,7 @@ public final class BatchDelivery {
         break;
       }
       answered = true;
-      latency = f.latency();
+      latency = sample(part, f.latency());
       if (f.kind() == ErrorKind.TOO_LARGE) {
         smallestTooLarge = smallestTooLarge == 0 ? part.size() : Math.min(smallestTooLarge, part.size());
       }
@@ -100,6 +104,17 @@ public final class BatchDelivery {
       }
     }
     return new Verdict(ack, reject, release, answered, latency, failure, smallestTooLarge);
+  }
+
+  private static Duration sample(List<Message> part, Duration latency) {
+    long bytes = 0;
+    for (Message m : part) {
+      bytes += m.approximateBytes();
+      if (bytes > LATENCY_SAMPLE_BYTES) {
+        return null;
+      }
+    }
+    return latency;
   }
 
   private static void sort(List<Message> part, List<RecordResult> results, List<Long> ack,

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * urgent record.
  * Warnings are logged once per crossing of 80% and 90%, not per record.
  *
- * <p>Confined to the writer thread, except {@link #used()} and {@link #warningLevel()}.
+ * <p>Used under {@code CommitLoop.commitLock}, except {@link #used()} and {@link #warningLevel()}.
  */
 final class Budget {
   private static final Logger log = LoggerFactory.getLogger(Budget.class);

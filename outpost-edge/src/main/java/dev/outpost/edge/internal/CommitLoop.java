@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +31,17 @@ import org.slf4j.LoggerFactory;
  * it fails with {@link OutboxStorageException}, the counts stay as they were, and the seqs it
  * took are skipped (never handed out again by this process; they were never acknowledged).
  *
- * <p>Thread-safe: {@link #submit} from any thread; everything else runs on the writer thread.
+ * <p>Back-pressure: the queue holds at most 8 x {@code groupCommitMaxRecords} operations;
+ * {@link #submit} (and so {@code appendAsync}) blocks while it is full.
+ *
+ * <p>Direct commit: a caller that will wait anyway (sync {@code append}, lease, ack, ...) and
+ * finds the queue empty and the writer idle runs its own commit on its own thread
+ * ({@link #tryRunHere}), saving two thread hand-offs; on a busy CPU those cost more than the
+ * fsync. Under load the queue is not empty, so callers queue up and share group commits as above.
+ *
+ * <p>Thread-safe: {@link #submit} and {@link #tryRunHere} from any thread. The connection, the
+ * seq counter and everything a {@link Txn} touches are used only while holding {@link #commitLock}
+ * (the writer thread, or a direct committer), which also orders their memory effects.
  */
 final class CommitLoop implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(CommitLoop.class);
@@ -42,7 +54,11 @@ final class CommitLoop implements Runnable {
     void beforeCommit(int records) throws SQLException;
   }
 
-  private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
+  private final LinkedBlockingQueue<Op> queue;
+  /** Held by whoever uses the write connection: the writer thread or a direct committer. */
+  final ReentrantLock commitLock = new ReentrantLock();
+  /** Operations queued or in the writer's hands, not yet completed: 0 means the writer is idle. */
+  private final AtomicInteger outstanding = new AtomicInteger();
   private final Connection connection;
   private final OutboxConfig config;
   private final Budget budget;
@@ -65,6 +81,7 @@ final class CommitLoop implements Runnable {
     this.store = store;
     this.fault = fault;
     this.insert = connection.prepareStatement(Schema.INSERT);
+    this.queue = new LinkedBlockingQueue<>(Math.max(1024, config.groupCommitMaxRecords() * 8));
     this.maxWaitNanos = config.groupCommitMaxWait().toNanos();
     this.lastSeq = lastSeq;
     this.nextSeq = lastSeq + 1;
@@ -75,8 +92,40 @@ final class CommitLoop implements Runnable {
     return lastSeq;
   }
 
+  /**
+   * Queues an operation; blocks while the queue is full (8 x groupCommitMaxRecords operations),
+   * which is the back-pressure on producers that do not wait for their futures.
+   */
   void submit(Op op) {
-    queue.add(op);
+    outstanding.incrementAndGet();
+    try {
+      queue.put(op);
+    } catch (InterruptedException e) {
+      outstanding.decrementAndGet();
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for room in the outbox queue; not appended", e);
+    }
+  }
+
+  /**
+   * Commits {@code op} on the calling thread if nothing is queued and the writer is idle; returns
+   * false (nothing done) otherwise, and the caller queues it.
+   */
+  boolean tryRunHere(Op op) {
+    // outstanding == 0 also means none of this caller's earlier (async) operations is still
+    // waiting, so running this one first cannot reorder one producer's records
+    if (outstanding.get() != 0 || !commitLock.tryLock()) {
+      return false;
+    }
+    try {
+      if (stopping || outstanding.get() != 0) {
+        return false;
+      }
+      runBatch(List.of(op));
+      return true;
+    } finally {
+      commitLock.unlock();
+    }
   }
 
   /** Operations still queued after the writer stopped; the caller fails them. */
@@ -92,50 +141,68 @@ final class CommitLoop implements Runnable {
 
   /** Asks the writer to finish what is queued and stop. */
   void stop() {
-    queue.add(new Op.Solo(() -> stopping = true));
+    submit(new Op.Solo(() -> stopping = true));
   }
 
   @Override
   public void run() {
     List<Op> batch = new ArrayList<>();
     int lastRecords = 1;
-    int max = config.groupCommitMaxRecords();
     while (!stopping || !queue.isEmpty()) {
+      int records = collect(batch, lastRecords);
+      if (batch.isEmpty()) {
+        continue;
+      }
+      lastRecords = Math.max(1, records);
+      commitLock.lock();
       try {
-        Op first = queue.poll(100, TimeUnit.MILLISECONDS);
-        if (first == null) {
-          continue;
-        }
-        batch.add(first);
-        queue.drainTo(batch, max - 1);
-        int records = countRecords(batch);
-        if (records < lastRecords && maxWaitNanos > 0 && !stopping) {
-          long deadline = System.nanoTime() + maxWaitNanos;
-          int want = Math.min(lastRecords, max);
-          while (records < want && batch.size() < max) {
-            Op more = queue.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-            if (more == null) {
-              break;
-            }
-            batch.add(more);
-            records += more.records();
-            queue.drainTo(batch, max - batch.size());
-            records = countRecords(batch);
-          }
-        }
-        lastRecords = Math.max(1, records);
         runBatch(batch);
-      } catch (InterruptedException e) {
-        // nobody but close() stops the writer, and it does so through the queue: keep going
-        log.warn("Outbox {} writer interrupted; ignoring it, close() stops the writer", store);
       } catch (RuntimeException e) {
         log.error("Outbox {} writer: unexpected failure", store, e);
         for (Op op : batch) {
           op.fail(new OutboxStorageException("outbox " + store + " writer failed: " + e, e));
         }
       } finally {
+        commitLock.unlock();
+        outstanding.addAndGet(-batch.size());
         batch.clear();
       }
+    }
+  }
+
+  /**
+   * Takes what is queued into {@code batch} (waiting up to 100 ms for the first), then waits up
+   * to groupCommitMaxWait for more only while it has fewer records than the last commit carried.
+   * Returns the number of records taken.
+   */
+  private int collect(List<Op> batch, int lastRecords) {
+    int max = config.groupCommitMaxRecords();
+    try {
+      Op first = queue.poll(100, TimeUnit.MILLISECONDS);
+      if (first == null) {
+        return 0;
+      }
+      batch.add(first);
+      queue.drainTo(batch, max - 1);
+      int records = countRecords(batch);
+      if (records < lastRecords && maxWaitNanos > 0 && !stopping) {
+        long deadline = System.nanoTime() + maxWaitNanos;
+        int want = Math.min(lastRecords, max);
+        while (records < want && batch.size() < max) {
+          Op more = queue.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+          if (more == null) {
+            break;
+          }
+          batch.add(more);
+          queue.drainTo(batch, max - batch.size());
+          records = countRecords(batch);
+        }
+      }
+      return records;
+    } catch (InterruptedException e) {
+      // only close() stops the writer, through the queue: commit what was taken and go on
+      log.warn("Outbox {} writer interrupted; ignoring it, close() stops the writer", store);
+      return countRecords(batch);
     }
   }
 

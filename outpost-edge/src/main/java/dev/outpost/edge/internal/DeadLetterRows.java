@@ -15,7 +15,7 @@ import java.util.List;
 /**
  * The {@code dead_letters} table: listing (on the read connection, a page at a time), retry
  * (back to {@code records} as pending, same seq, attempts 0, no expiry) and purge (deleted for
- * good, counted). Retry and purge run inside a write transaction on the writer thread.
+ * good, counted). Retry and purge run inside a write transaction, under the commit lock.
  * Stateless.
  */
 final class DeadLetterRows {

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * {@code (state, priority, topic, seq)} index: FIFO within a lane holds either way. Leases past their deadline go back to pending on the next lease or housekeeping;
  * at open every leased row is pending again (see {@link SqliteOutbox}).
  *
- * <p>Confined to the writer thread.
+ * <p>Used under {@code CommitLoop.commitLock} (the writer thread or a direct committer).
  */
 final class Deliveries {
   private static final Logger log = LoggerFactory.getLogger(Deliveries.class);

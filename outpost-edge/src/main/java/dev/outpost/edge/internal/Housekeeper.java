@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * per run, so memory and the pause seen by appends stay bounded; {@link #run} returns true when
  * work is left for another run.
  *
- * <p>Confined to the writer thread. A crash mid-run loses nothing: each chunk commits alone.
+ * <p>Runs under {@code CommitLoop.commitLock}. A crash mid-run loses nothing: each chunk commits alone.
  */
 final class Housekeeper {
   private static final Logger log = LoggerFactory.getLogger(Housekeeper.class);
@@ -37,9 +37,11 @@ final class Housekeeper {
   private final OutboxConfig config;
   private final Connection connection;
   private final String store;
+  private final Checkpointer checkpointer;
 
   Housekeeper(CommitLoop loop, Deliveries deliveries, Budget budget, Tally live, OutboxConfig config,
-      Connection connection, String store) {
+      Connection connection, String store, Checkpointer checkpointer) {
+    this.checkpointer = checkpointer;
     this.loop = loop;
     this.deliveries = deliveries;
     this.budget = budget;
@@ -129,10 +131,13 @@ final class Housekeeper {
         }
         log.debug("Outbox {}: returned {} free pages to the file system", store, before - free);
       }
+      checkpointer.lock.lock();
       try (ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
         if (rs.next() && rs.getInt(1) != 0) {
           log.debug("Outbox {}: WAL checkpoint was busy; it will be retried", store);
         }
+      } finally {
+        checkpointer.lock.unlock();
       }
     }
   }

@@ -32,12 +32,13 @@ import org.slf4j.LoggerFactory;
  * The SQLite outbox (format in {@link Schema}, writer in {@link CommitLoop}).
  *
  * <p><b>Thread-safety:</b> all methods may be called from any thread. Every write goes through
- * the single writer thread; {@link #stats()} reads in-memory counts plus four index lookups on a
+ * the single writer ({@link CommitLoop}: its thread, or the caller itself when it would only wait
+ * for an idle writer); {@link #stats()} reads in-memory counts plus four index lookups on a
  * separate read connection; {@link #deadLetters} pages through the read connection.
  *
- * <p><b>Durability:</b> an append returns (its future completes) after its group commit, in WAL
- * mode with {@code synchronous=FULL}, returned: the WAL was fsync'd. Acks, rejects and releases
- * are committed the same way before their calls return.
+ * <p><b>Durability:</b> an append returns (its future completes) only after the COMMIT of its
+ * group returned; in WAL mode with {@code synchronous=FULL} that means the WAL was fsync'd. Acks,
+ * rejects and releases are committed the same way before their calls return.
  *
  * <p><b>Crash and restart:</b> on open, a store not closed cleanly is integrity-checked (a
  * corrupt one is moved aside, see {@link StoreFile}); every leased record becomes pending again
@@ -48,7 +49,6 @@ public final class SqliteOutbox implements Outbox {
   private static final Logger log = LoggerFactory.getLogger(SqliteOutbox.class);
   private static final int MAX_TOPIC_CHARS = 1024;
 
-  private final Path dir;
   private final String store;
   private final OutboxConfig config;
   private final long epoch;
@@ -62,13 +62,15 @@ public final class SqliteOutbox implements Outbox {
   private final Connection read;
   private final Thread writer;
   private final ScheduledExecutorService timer;
+  private final Checkpointer checkpointer;
+  private final DirectoryLock lock;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean housekeepingQueued = new AtomicBoolean();
   private volatile boolean writerDone;
 
-  private SqliteOutbox(Path dir, OutboxConfig config, StoreFile.Opened opened, CommitLoop.CommitFault fault)
-      throws SQLException {
-    this.dir = dir;
+  private SqliteOutbox(Path dir, OutboxConfig config, StoreFile.Opened opened, CommitLoop.CommitFault fault,
+      DirectoryLock lock) throws SQLException {
+    this.lock = lock;
     this.store = StoreFile.dbPath(dir).toString();
     this.config = config;
     this.write = opened.connection();
@@ -80,10 +82,11 @@ public final class SqliteOutbox implements Outbox {
     live.deadLettered = opened.meta("dead_lettered");
     live.purged = opened.meta("purged");
     this.budget = new Budget(config, store);
-    long lastSeq = recover(opened.meta("last_seq"));
+    long lastSeq = StoreFile.recover(write, live, opened.meta("last_seq"), store);
     this.loop = new CommitLoop(write, config, budget, live, lastSeq, store, fault);
     this.deliveries = new Deliveries(epoch, config.ackedRetention().isPositive(), store);
-    this.housekeeper = new Housekeeper(loop, deliveries, budget, live, config, write, store);
+    this.checkpointer = new Checkpointer(StoreFile.dbPath(dir));
+    this.housekeeper = new Housekeeper(loop, deliveries, budget, live, config, write, store, checkpointer);
     loop.inTransaction(txn -> {
       budget.measure(txn);
       return null;
@@ -102,6 +105,7 @@ public final class SqliteOutbox implements Outbox {
     });
     long every = config.housekeepingInterval().toMillis();
     timer.scheduleWithFixedDelay(this::scheduleHousekeeping, every, every, TimeUnit.MILLISECONDS);
+    timer.scheduleWithFixedDelay(checkpointer::maybeCheckpoint, 50, 50, TimeUnit.MILLISECONDS);
   }
 
   public static Outbox open(Path dir, OutboxConfig config) {
@@ -111,49 +115,24 @@ public final class SqliteOutbox implements Outbox {
   static SqliteOutbox open(Path dir, OutboxConfig config, CommitLoop.CommitFault fault) {
     Objects.requireNonNull(dir, "dir");
     Objects.requireNonNull(config, "config");
-    StoreFile.Opened opened = StoreFile.open(dir, config.clock());
+    DirectoryLock lock = DirectoryLock.acquire(dir);
+    StoreFile.Opened opened;
     try {
-      SqliteOutbox outbox = new SqliteOutbox(dir, config, opened, fault);
+      opened = StoreFile.open(dir, config.clock());
+    } catch (RuntimeException e) {
+      lock.close();
+      throw e;
+    }
+    try {
+      SqliteOutbox outbox = new SqliteOutbox(dir, config, opened, fault, lock);
       log.info("Outbox {} open: epoch {}, last seq {}, {}", outbox.store,
           Long.toUnsignedString(outbox.epoch, 16), outbox.loop.lastSeq(), outbox.live.describePending());
       return outbox;
     } catch (SQLException e) {
       StoreFile.closeQuietly(opened.connection());
+      lock.close();
       throw new OutboxStorageException("cannot open outbox " + StoreFile.dbPath(dir) + ": " + e.getMessage(), e);
     }
-  }
-
-  /** Leased rows back to pending, counts recomputed once; returns the highest seq ever used. */
-  private long recover(long savedLastSeq) throws SQLException {
-    long lastSeq = savedLastSeq;
-    try (Statement s = write.createStatement()) {
-      s.execute("BEGIN IMMEDIATE");
-      int released = s.executeUpdate("UPDATE records SET state = 0, lease_until = 0 WHERE state = 1");
-      s.execute("COMMIT");
-      if (released > 0) {
-        log.info("Outbox {}: {} records leased before the restart are pending again", store, released);
-      }
-      try (ResultSet rs = s.executeQuery(
-          "SELECT state, priority, count(*), sum(length(payload)) FROM records GROUP BY state, priority")) {
-        while (rs.next()) {
-          if (rs.getInt(1) == Schema.PENDING) {
-            live.pending(rs.getInt(2), rs.getLong(3), rs.getLong(4));
-          } else {
-            live.retained += rs.getLong(3);
-          }
-        }
-      }
-      try (ResultSet rs = s.executeQuery("SELECT count(*), coalesce(max(seq), 0) FROM dead_letters")) {
-        rs.next();
-        live.deadLetters = rs.getLong(1);
-        lastSeq = Math.max(lastSeq, rs.getLong(2));
-      }
-      try (ResultSet rs = s.executeQuery("SELECT coalesce(max(seq), 0) FROM records")) {
-        rs.next();
-        lastSeq = Math.max(lastSeq, rs.getLong(1));
-      }
-    }
-    return lastSeq;
   }
 
   @Override
@@ -164,7 +143,7 @@ public final class SqliteOutbox implements Outbox {
   @Override
   public long append(String topic, byte[] payload, Priority priority, Map<String, String> headers) {
     Op.Append op = appendOp(List.of(new NewRecord(topic, payload, priority, headers, null)));
-    return await(submit(op, op.future));
+    return await(submitOrRunHere(op, op.future));
   }
 
   @Override
@@ -187,7 +166,7 @@ public final class SqliteOutbox implements Outbox {
       return List.of();
     }
     Op.Append op = appendOp(records);
-    long first = await(submit(op, op.future));
+    long first = await(submitOrRunHere(op, op.future));
     return java.util.stream.LongStream.range(first, first + records.size()).boxed().toList();
   }
 
@@ -318,8 +297,14 @@ public final class SqliteOutbox implements Outbox {
     Op.Solo op = new Op.Solo(() -> {
       housekeepingQueued.set(false);
       try {
-        if (housekeeper.run()) {
-          scheduleHousekeeping();
+        if (housekeeper.run() && !closed.get()) {
+          // more left: queue another run from the timer thread (the writer must never block on
+          // its own full queue)
+          try {
+            timer.execute(this::scheduleHousekeeping);
+          } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // closing: the rest waits for the next open
+          }
         }
       } catch (SQLException e) {
         throw new OutboxStorageException("outbox " + store + ": housekeeping failed: " + e.getMessage(), e);
@@ -331,7 +316,12 @@ public final class SqliteOutbox implements Outbox {
   private <T> T work(Txn.Work<T> work) {
     ensureOpen();
     Op.Work<T> op = new Op.Work<>(work);
-    return await(submit(op, op.future));
+    return await(submitOrRunHere(op, op.future));
+  }
+
+  /** For callers that wait anyway: commit on this thread when the writer is idle, else queue. */
+  private <T> CompletableFuture<T> submitOrRunHere(Op op, CompletableFuture<T> future) {
+    return loop.tryRunHere(op) ? future : submit(op, future);
   }
 
   private <T> CompletableFuture<T> submit(Op op, CompletableFuture<T> future) {
@@ -373,6 +363,12 @@ public final class SqliteOutbox implements Outbox {
       return;
     }
     timer.shutdownNow();
+    try {
+      timer.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    checkpointer.close();
     loop.stop();
     try {
       writer.join();
@@ -383,6 +379,7 @@ public final class SqliteOutbox implements Outbox {
     for (Op op : loop.leftovers()) {
       op.fail(closedException());
     }
+    loop.commitLock.lock();
     try {
       try (Statement s = write.createStatement()) {
         s.executeUpdate("UPDATE meta SET value = 1 WHERE key = 'clean'");
@@ -392,8 +389,10 @@ public final class SqliteOutbox implements Outbox {
       log.warn("Outbox {}: clean close could not be recorded ({}); the next open will run an integrity check",
           store, e.toString());
     } finally {
+      loop.commitLock.unlock();
       StoreFile.closeQuietly(read);
       StoreFile.closeQuietly(write);
+      lock.close();
     }
     log.info("Outbox {} closed at seq {}", store, loop.lastSeq());
   }

@@ -89,6 +89,7 @@ final class StoreFile {
       s.execute("PRAGMA journal_size_limit = 4194304");
       s.execute("PRAGMA cache_size = -8192");
       s.execute("PRAGMA temp_store = MEMORY");
+      s.execute("PRAGMA wal_autocheckpoint = 0");
       Map<String, Long> meta = readMeta(s);
       boolean created = !meta.containsKey("epoch");
       boolean unclean = !created && meta.getOrDefault("clean", 0L) != 1L;
@@ -125,6 +126,39 @@ final class StoreFile {
       }
       return new Opened(c, meta, unclean, countCorrupt(db.getParent()));
     }
+  }
+
+  /** Leased rows back to pending, counts recomputed once; returns the highest seq ever used. */
+  static long recover(Connection write, Tally live, long savedLastSeq, String store) throws SQLException {
+    long lastSeq = savedLastSeq;
+    try (Statement s = write.createStatement()) {
+      s.execute("BEGIN IMMEDIATE");
+      int released = s.executeUpdate("UPDATE records SET state = 0, lease_until = 0 WHERE state = 1");
+      s.execute("COMMIT");
+      if (released > 0) {
+        log.info("Outbox {}: {} records leased before the restart are pending again", store, released);
+      }
+      try (ResultSet rs = s.executeQuery(
+          "SELECT state, priority, count(*), sum(length(payload)) FROM records GROUP BY state, priority")) {
+        while (rs.next()) {
+          if (rs.getInt(1) == Schema.PENDING) {
+            live.pending(rs.getInt(2), rs.getLong(3), rs.getLong(4));
+          } else {
+            live.retained += rs.getLong(3);
+          }
+        }
+      }
+      try (ResultSet rs = s.executeQuery("SELECT count(*), coalesce(max(seq), 0) FROM dead_letters")) {
+        rs.next();
+        live.deadLetters = rs.getLong(1);
+        lastSeq = Math.max(lastSeq, rs.getLong(2));
+      }
+      try (ResultSet rs = s.executeQuery("SELECT coalesce(max(seq), 0) FROM records")) {
+        rs.next();
+        lastSeq = Math.max(lastSeq, rs.getLong(1));
+      }
+    }
+    return lastSeq;
   }
 
   static Connection connect(Path db) throws SQLException {

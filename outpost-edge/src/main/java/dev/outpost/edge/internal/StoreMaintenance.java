@@ -1,6 +1,8 @@
 package dev.outpost.edge.internal;
 
+import dev.outpost.core.Message;
 import dev.outpost.core.Priority;
+import dev.outpost.edge.DeadLetter;
 import dev.outpost.edge.OutboxStats;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -137,16 +139,10 @@ public final class StoreMaintenance implements AutoCloseable {
   /** Dead letters after {@code afterSeq}, by seq, with the server's reason. */
   public List<Row> deadLetters(long afterSeq, int limit) throws SQLException {
     List<Row> out = new ArrayList<>();
-    try (PreparedStatement p = c.prepareStatement("SELECT seq, topic, priority, ts, attempts, payload, reason"
-        + " FROM dead_letters WHERE seq > ? ORDER BY seq LIMIT ?")) {
-      p.setLong(1, afterSeq);
-      p.setInt(2, limit);
-      try (ResultSet rs = p.executeQuery()) {
-        while (rs.next()) {
-          out.add(new Row(rs.getLong(1), rs.getString(2), Priority.ofRank(rs.getInt(3)), rs.getLong(4),
-              "dead", rs.getInt(5), rs.getBytes(6), rs.getString(7)));
-        }
-      }
+    for (DeadLetter d : DeadLetterRows.list(c, afterSeq, limit)) {
+      Message m = d.message();
+      out.add(new Row(m.seq(), m.topic(), m.priority(), m.timestampMillis(), "dead", d.attempts(), m.payload(),
+          d.reason()));
     }
     return out;
   }

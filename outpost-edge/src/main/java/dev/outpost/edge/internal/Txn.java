@@ -6,9 +6,9 @@ import java.sql.SQLException;
 import java.util.Map;
 
 /**
- * One write transaction on the writer thread: the connection, the time it started, and the
- * change it makes to the counts ({@link Tally}), applied only after it commits. Confined to the
- * writer thread.
+ * One write transaction: the connection, the time it started, and the change it makes to the
+ * counts ({@link Tally}), applied only after it commits. Used by one thread at a time, under
+ * {@code CommitLoop.commitLock}.
  */
 final class Txn {
   final Connection connection;
@@ -35,7 +35,7 @@ final class Txn {
     return p;
   }
 
-  /** Work that runs inside a write transaction on the writer thread. */
+  /** Work that runs inside a write transaction, under the commit lock. */
   @FunctionalInterface
   interface Work<T> {
     T run(Txn txn) throws SQLException;

@@ -97,6 +97,7 @@ class AgentProcessTest {
     process.destroy(); // SIGTERM
     assertThat(process.waitFor(30, TimeUnit.SECONDS)).as(log()).isTrue();
     assertThat(log()).contains("Agent stopped cleanly");
+    assertThat(process.exitValue()).as("128 + SIGTERM, after the drain").isEqualTo(143);
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve("outbox.db"));
         ResultSet rs = c.createStatement().executeQuery("SELECT value FROM meta WHERE key = 'clean'")) {
       assertThat(rs.next()).isTrue();

@@ -65,6 +65,20 @@ class BadInputTest {
   }
 
   @Test
+  void aSecondOpenOfTheSameDirectoryIsRefusedUntilTheFirstCloses() {
+    try (Outbox first = Outbox.open(dir, OutboxConfig.defaults())) {
+      first.append("t", new byte[1], Priority.LOW);
+      assertThatThrownBy(() -> Outbox.open(dir, OutboxConfig.defaults()))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("already open").hasMessageContaining(dir.toString());
+      assertThat(first.append("t", new byte[1], Priority.LOW)).isEqualTo(2);
+    }
+    try (Outbox again = Outbox.open(dir, OutboxConfig.defaults())) {
+      assertThat(again.stats().pendingTotal()).isEqualTo(2);
+    }
+  }
+
+  @Test
   void configRejectsBadValuesNamingThem() {
     assertThatThrownBy(() -> OutboxConfig.builder().budgetBytes(10))
         .hasMessageContaining("budgetBytes");

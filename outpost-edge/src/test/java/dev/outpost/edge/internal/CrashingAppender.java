@@ -1,6 +1,7 @@
 package dev.outpost.edge.internal;
 
 import dev.outpost.core.Priority;
+import dev.outpost.edge.LeaseRequest;
 import dev.outpost.edge.Outbox;
 import dev.outpost.edge.OutboxConfig;
 import java.io.BufferedWriter;
@@ -9,11 +10,15 @@ import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Child process for {@link CrashRecoveryTest}: opens the store in {@code args[0]}, prints
  * {@code epoch <hex>.}, then appends from {@code args[2]} threads at full speed and prints
- * {@code <seq> <payload>.} for each append only after it returned (durable). It runs until killed.
+ * {@code <seq> <payload>.} for each append only after it returned (durable). A consumer thread
+ * leases batches of 64, prints {@code T <seq>.} for the first quarter, acks it and prints
+ * {@code A <seq>.} after the ack returned;
+ * the rest stays leased. It runs until killed.
  */
 public final class CrashingAppender {
   private CrashingAppender() {}
@@ -37,6 +42,20 @@ public final class CrashingAppender {
       });
       producer.start();
     }
+    Thread consumer = new Thread(() -> {
+      for (long round = 0; round < Long.MAX_VALUE; round++) {
+        List<Long> leased = outbox.lease(LeaseRequest.of(64)).seqs();
+        List<Long> acked = leased.subList(0, leased.size() / 4);
+        for (long seq : acked) {
+          print(out, "T " + seq + ".");
+        }
+        outbox.ack(acked);
+        for (long seq : acked) {
+          print(out, "A " + seq + ".");
+        }
+      }
+    });
+    consumer.start();
   }
 
   private static void print(BufferedWriter out, String line) {

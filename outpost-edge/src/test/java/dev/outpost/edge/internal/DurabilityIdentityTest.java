@@ -79,7 +79,13 @@ class DurabilityIdentityTest {
     int threads = 8;
     int each = 500;
     Set<Long> seqs = ConcurrentHashMap.newKeySet();
-    try (Outbox outbox = Outbox.open(dir, OutboxConfig.defaults())) {
+    java.util.concurrent.atomic.AtomicInteger commits = new java.util.concurrent.atomic.AtomicInteger();
+    CommitLoop.CommitFault countCommits = records -> {
+      if (records > 0) {
+        commits.incrementAndGet();
+      }
+    };
+    try (Outbox outbox = SqliteOutbox.open(dir, OutboxConfig.defaults(), countCommits)) {
       ExecutorService pool = Executors.newFixedThreadPool(threads);
       List<Future<?>> done = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
@@ -97,6 +103,8 @@ class DurabilityIdentityTest {
       assertThat(seqs).hasSize(threads * each);
       assertThat(outbox.stats().lastSeq()).isEqualTo(threads * each);
       assertThat(outbox.stats().pendingTotal()).isEqualTo(threads * each);
+      System.out.printf("%d appends from %d threads in %d commits%n", threads * each, threads, commits.get());
+      assertThat(commits.get()).as("group commit: appends share commits").isLessThan(threads * each / 2);
     }
   }
 
@@ -115,6 +123,17 @@ class DurabilityIdentityTest {
     }
     try (Outbox outbox = Outbox.open(dir, OutboxConfig.defaults())) {
       assertThat(outbox.stats().pendingTotal()).isEqualTo(102);
+    }
+  }
+
+  @Test
+  void oneProducersAsyncThenSyncAppendsKeepTheirOrder() {
+    try (Outbox outbox = Outbox.open(dir, OutboxConfig.defaults())) {
+      for (int i = 0; i < 100; i++) {
+        CompletableFuture<Long> first = outbox.appendAsync("lane", bytes("a" + i), Priority.HIGH, Map.of());
+        long second = outbox.append("lane", bytes("b" + i), Priority.HIGH);
+        assertThat(second).as("round %d", i).isGreaterThan(first.join());
+      }
     }
   }
 

@@ -161,6 +161,42 @@ class PriorityLeaseTest {
   }
 
   @Test
+  void concurrentProducersAndADrainingConsumerDeliverEachRecordOnceInLaneOrder() throws Exception {
+    int producers = 4;
+    int each = 1000;
+    try (Outbox outbox = open()) {
+      List<Thread> threads = new ArrayList<>();
+      for (int t = 0; t < producers; t++) {
+        int id = t;
+        Thread th = new Thread(() -> {
+          for (int i = 0; i < each; i++) {
+            outbox.appendAsync("p" + id, bytes(id + ":" + i), Priority.values()[i % 4], Map.of());
+          }
+        });
+        threads.add(th);
+        th.start();
+      }
+      Map<Lane, Long> lastSeqByLane = new HashMap<>();
+      Set<Long> seen = new java.util.HashSet<>();
+      for (int round = 0; round < 10_000 && seen.size() < producers * each; round++) {
+        Lease lease = outbox.lease(LeaseRequest.of(200));
+        for (Message m : lease.messages()) {
+          assertThat(seen.add(m.seq())).as("seq %d leased twice", m.seq()).isTrue();
+          Long before = lastSeqByLane.put(new Lane(m.topic(), m.priority()), m.seq());
+          assertThat(before == null || before < m.seq()).as("FIFO in lane of %s", m).isTrue();
+        }
+        outbox.ack(lease.seqs());
+      }
+      for (Thread th : threads) {
+        th.join();
+      }
+      assertThat(seen).hasSize(producers * each);
+      assertThat(outbox.stats().pendingTotal()).isZero();
+      assertThat(outbox.stats().inFlight()).isZero();
+    }
+  }
+
+  @Test
   void statsCountPendingAndInFlightPerPriority() {
     try (Outbox outbox = open()) {
       outbox.append("t", new byte[10], Priority.CRITICAL);

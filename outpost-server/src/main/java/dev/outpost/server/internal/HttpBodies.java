@@ -32,8 +32,9 @@ final class HttpBodies {
         out.write(buf, 0, n);
       }
       return out.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the request body: " + e.getMessage(), e);
+    } catch (IOException | UncheckedIOException e) {
+      // Usually the client went away mid-body; nothing was stored.
+      throw ApiException.badRequest("unreadable_body", "cannot read the request body: " + e.getMessage());
     }
   }
 

@@ -150,9 +150,12 @@ public final class IngestHandler implements Handler {
     if (topic.isBlank()) {
       return "empty topic";
     }
-    int topicBytes = topic.getBytes(StandardCharsets.UTF_8).length;
-    if (topicBytes > config.maxTopicBytes()) {
-      return "topic is " + topicBytes + " bytes, over the limit of " + config.maxTopicBytes();
+    // A char is at most 3 UTF-8 bytes: only a long topic needs encoding to be measured.
+    if (topic.length() * 3L > config.maxTopicBytes()) {
+      int topicBytes = topic.getBytes(StandardCharsets.UTF_8).length;
+      if (topicBytes > config.maxTopicBytes()) {
+        return "topic is " + topicBytes + " bytes, over the limit of " + config.maxTopicBytes();
+      }
     }
     if (!storable(topic)) {
       return "topic contains a NUL character or broken UTF-16";

@@ -39,6 +39,8 @@ final class JdbcQueries {
   private static final String DEVICE_COLUMNS =
       "device_id, created_at, revoked_at, last_seen, stored, duplicates, rejected, health, health_at";
   private static final TypeReference<Map<String, String>> HEADERS = new TypeReference<>() {};
+  /** A page stops growing past this many payload bytes, so a page never needs unbounded heap. */
+  static final long MAX_PAGE_BYTES = 16 << 20;
 
   private JdbcQueries() {}
 
@@ -85,8 +87,9 @@ final class JdbcQueries {
       }
       ps.setInt(i, limit);
       List<StoredRecord> out = new ArrayList<>(Math.min(limit, 1024));
+      long bytes = 0;
       try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
+        while (bytes < MAX_PAGE_BYTES && rs.next()) {
           Message m =
               new Message(
                   rs.getLong(4),
@@ -96,6 +99,7 @@ final class JdbcQueries {
                   parseHeaders(rs.getString(9)),
                   rs.getBytes(10));
           out.add(new StoredRecord(rs.getLong(1), rs.getString(2), rs.getLong(3), m, rs.getLong(8)));
+          bytes += m.approximateBytes();
         }
       }
       return out;
@@ -163,7 +167,7 @@ final class JdbcQueries {
       ps.setString(2, tokenHash);
       ps.setLong(3, now);
       if (ps.executeUpdate() == 0) {
-        throw new IllegalArgumentException("device '" + deviceId + "' already exists");
+        throw new DeviceExistsException(deviceId);
       }
     }
   }

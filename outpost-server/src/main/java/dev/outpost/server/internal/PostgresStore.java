@@ -10,6 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -20,17 +21,18 @@ import java.util.Optional;
  * The production store: PostgreSQL through a HikariCP pool. The schema is created (or brought up
  * to date) on open, under an advisory lock so several servers may start at once.
  *
- * <p>Exactly once across processes: one batch is one transaction with one multi-row {@code
- * INSERT ... SELECT FROM unnest(...) ON CONFLICT (device_id, epoch, seq) DO NOTHING RETURNING
- * seq}; the unique index decides stored vs duplicate, even when two servers take the same batch
- * at the same moment (the second waits for the first's row lock, then sees the conflict).
+ * <p>Exactly once across processes: each batch is one multi-row {@code INSERT ... SELECT FROM
+ * unnest(...) ON CONFLICT (device_id, epoch, seq) DO NOTHING RETURNING seq}; the unique index
+ * decides stored vs duplicate, even when two servers take the same batch at the same moment.
+ * Batches that arrive while a commit runs are group-committed in one transaction by a {@link
+ * GroupCommitter} (one commit and one lock hand-over per group, not per request).
  *
  * <p>Read-back order: a bigserial is drawn before commit, so two concurrent transactions could
  * commit in the other order and a reader paging {@code after=cursor} would skip the lower one.
  * Every ingest therefore takes {@code pg_advisory_xact_lock(INGEST_LOCK)} before drawing
  * server_seq values and holds it until commit: server_seq order is commit order on every server
- * sharing the database. The cost is that ingest commits are serialized (each still carries a
- * whole batch). Thread-safe; durability is PostgreSQL's (synchronous_commit as configured).
+ * sharing the database. The cost is that ingest commits are serialized (each carries whole
+ * batches). Thread-safe; durability is PostgreSQL's (synchronous_commit as configured).
  */
 public final class PostgresStore implements Store {
   /** Advisory lock key taken around every ingest insert ("OUTPOST1" as a long). */
@@ -58,16 +60,24 @@ public final class PostgresStore implements Store {
           + " AS u(seq, topic, priority, ts, headers, payload)"
           + " ON CONFLICT (device_id, epoch, seq) DO NOTHING RETURNING seq";
 
+  static final int MAX_GROUP_RECORDS = 20_000;
+
   private final HikariDataSource pool;
   private final String where;
+  private final GroupCommitter committer;
 
-  private PostgresStore(HikariDataSource pool, String where) {
+  private PostgresStore(HikariDataSource pool, String where, Duration timeout) {
     this.pool = pool;
     this.where = where;
+    this.committer = new GroupCommitter("PostgreSQL store " + where, this::writeGroup, MAX_GROUP_RECORDS, timeout);
+  }
+
+  public static PostgresStore open(String jdbcUrl, int poolSize) {
+    return open(jdbcUrl, poolSize, Duration.ofSeconds(30));
   }
 
   /** Connects, creates or migrates the schema, and returns the store. */
-  public static PostgresStore open(String jdbcUrl, int poolSize) {
+  public static PostgresStore open(String jdbcUrl, int poolSize, Duration timeout) {
     HikariConfig hc = new HikariConfig();
     hc.setJdbcUrl(jdbcUrl);
     hc.setMaximumPoolSize(poolSize);
@@ -82,7 +92,7 @@ public final class PostgresStore implements Store {
     } catch (RuntimeException e) {
       throw new StoreException("cannot connect to PostgreSQL at " + where + ": " + rootMessage(e), e);
     }
-    PostgresStore store = new PostgresStore(pool, where);
+    PostgresStore store = new PostgresStore(pool, where, timeout);
     try {
       store.tx(c -> {
         try (Statement s = c.createStatement()) {
@@ -94,7 +104,7 @@ public final class PostgresStore implements Store {
         return null;
       });
     } catch (RuntimeException e) {
-      pool.close();
+      store.close();
       throw e;
     }
     return store;
@@ -102,63 +112,107 @@ public final class PostgresStore implements Store {
 
   @Override
   public boolean[] ingest(Write w) {
-    List<Message> ms = w.messages();
+    return committer.ingest(w);
+  }
+
+  @Override
+  public int pendingRecords() {
+    return committer.pending();
+  }
+
+  /** One transaction for a group of writes (runs on the committer's thread). */
+  private List<boolean[]> writeGroup(List<Write> group) {
     return tx(c -> {
-      boolean[] stored = new boolean[ms.size()];
-      int n = 0;
-      if (!ms.isEmpty()) {
+      List<PreparedStatement> inserts = new ArrayList<>(group.size());
+      try {
+        // Everything that can be done before the lock is done: it is held until commit.
+        for (Write w : group) {
+          inserts.add(w.messages().isEmpty() ? null : bindInsert(c, w));
+        }
         try (Statement s = c.createStatement()) {
           s.execute("SELECT pg_advisory_xact_lock(" + INGEST_LOCK + ")");
         }
-        Map<Long, Integer> inserted = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(INSERT)) {
-          int size = ms.size();
-          Long[] seqs = new Long[size];
-          String[] topics = new String[size];
-          Short[] priorities = new Short[size];
-          Long[] tss = new Long[size];
-          String[] headers = new String[size];
-          byte[][] payloads = new byte[size][];
-          for (int i = 0; i < size; i++) {
-            Message m = ms.get(i);
-            seqs[i] = m.seq();
-            topics[i] = m.topic();
-            priorities[i] = (short) m.priority().rank();
-            tss[i] = m.timestampMillis();
-            headers[i] = JdbcQueries.headersJson(m.headers());
-            payloads[i] = m.payload();
-          }
-          ps.setString(1, w.deviceId());
-          ps.setLong(2, w.epoch());
-          ps.setLong(3, w.receivedAt());
-          ps.setArray(4, c.createArrayOf("bigint", seqs));
-          ps.setArray(5, c.createArrayOf("text", topics));
-          ps.setArray(6, c.createArrayOf("smallint", priorities));
-          ps.setArray(7, c.createArrayOf("bigint", tss));
-          ps.setArray(8, c.createArrayOf("text", headers));
-          ps.setArray(9, c.createArrayOf("bytea", payloads));
-          try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-              inserted.merge(rs.getLong(1), 1, Integer::sum);
+        List<boolean[]> results = new ArrayList<>(group.size());
+        try (PreparedStatement count = c.prepareStatement(JdbcQueries.countWriteSql("GREATEST"))) {
+          for (int i = 0; i < group.size(); i++) {
+            Write w = group.get(i);
+            boolean[] stored = inserts.get(i) == null ? new boolean[0] : insert(inserts.get(i), w.messages());
+            int n = 0;
+            for (boolean b : stored) {
+              n += b ? 1 : 0;
             }
+            JdbcQueries.countWrite(count, w, n, stored.length - n);
+            results.add(stored);
           }
         }
-        // A seq sent twice in one batch is inserted once: its first occurrence is the stored one.
-        for (int i = 0; i < ms.size(); i++) {
-          Integer left = inserted.get(ms.get(i).seq());
-          if (left != null && left > 0) {
-            stored[i] = true;
-            inserted.put(ms.get(i).seq(), left - 1);
-            n++;
+        return results;
+      } finally {
+        for (PreparedStatement ps : inserts) {
+          if (ps != null) {
+            ps.close();
           }
         }
       }
-      try (PreparedStatement count = c.prepareStatement(JdbcQueries.countWriteSql("GREATEST"))) {
-        JdbcQueries.countWrite(count, w, n, ms.size() - n);
-      }
-      return stored;
     });
   }
+
+  /** Runs a bound insert; true for each message stored now, false for each already there. */
+  private static boolean[] insert(PreparedStatement ps, List<Message> ms) throws SQLException {
+    Map<Long, Integer> inserted = new HashMap<>();
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        inserted.merge(rs.getLong(1), 1, Integer::sum);
+      }
+    }
+    // A seq sent twice in one batch is inserted once: its first occurrence is the stored one.
+    boolean[] stored = new boolean[ms.size()];
+    for (int i = 0; i < ms.size(); i++) {
+      Integer left = inserted.get(ms.get(i).seq());
+      if (left != null && left > 0) {
+        stored[i] = true;
+        inserted.put(ms.get(i).seq(), left - 1);
+      }
+    }
+    return stored;
+  }
+
+  /** The unnest insert of one write, columns as arrays. */
+  private static PreparedStatement bindInsert(Connection c, Write w) throws SQLException {
+    List<Message> ms = w.messages();
+    int size = ms.size();
+    Long[] seqs = new Long[size];
+    String[] topics = new String[size];
+    Short[] priorities = new Short[size];
+    Long[] tss = new Long[size];
+    String[] headers = new String[size];
+    byte[][] payloads = new byte[size][];
+    for (int i = 0; i < size; i++) {
+      Message m = ms.get(i);
+      seqs[i] = m.seq();
+      topics[i] = m.topic();
+      priorities[i] = (short) m.priority().rank();
+      tss[i] = m.timestampMillis();
+      headers[i] = JdbcQueries.headersJson(m.headers());
+      payloads[i] = m.payload();
+    }
+    PreparedStatement ps = c.prepareStatement(INSERT);
+    try {
+      ps.setString(1, w.deviceId());
+      ps.setLong(2, w.epoch());
+      ps.setLong(3, w.receivedAt());
+      ps.setArray(4, c.createArrayOf("bigint", seqs));
+      ps.setArray(5, c.createArrayOf("text", topics));
+      ps.setArray(6, c.createArrayOf("smallint", priorities));
+      ps.setArray(7, c.createArrayOf("bigint", tss));
+      ps.setArray(8, c.createArrayOf("text", headers));
+      ps.setArray(9, c.createArrayOf("bytea", payloads));
+      return ps;
+    } catch (SQLException | RuntimeException e) {
+      ps.close();
+      throw e;
+    }
+  }
+
 
   @Override
   public List<StoredRecord> page(long after, int limit, String device, String topic) {
@@ -255,6 +309,7 @@ public final class PostgresStore implements Store {
 
   @Override
   public void close() {
+    committer.close();
     pool.close();
   }
 

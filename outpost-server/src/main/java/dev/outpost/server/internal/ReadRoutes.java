@@ -114,9 +114,10 @@ public final class ReadRoutes {
     String token;
     try {
       token = devices.add(id.asText());
+    } catch (DeviceExistsException e) {
+      throw new ApiException(409, "device_exists", e.getMessage());
     } catch (IllegalArgumentException e) {
-      boolean exists = e.getMessage().contains("already exists");
-      throw new ApiException(exists ? 409 : 400, exists ? "device_exists" : "bad_device_id", e.getMessage());
+      throw new ApiException(400, "bad_device_id", e.getMessage());
     }
     sendJson(res, 201, g -> {
       g.writeStartObject();

@@ -14,13 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,16 +21,16 @@ import org.slf4j.LoggerFactory;
  * The embedded store: one SQLite file ({@code dataDir/server.db}) in WAL mode with
  * {@code synchronous=FULL}, so a commit is on disk when it returns.
  *
- * <p>Thread-safety and speed: every write goes through one writer thread. Ingest writes that
- * queue up while a commit is running are group-committed in one transaction (up to {@value
- * #MAX_GROUP_RECORDS} records), which is what keeps HTTP ingest close to SQLite's raw insert
- * rate. Callers block until their group's commit returns. Reads use a second connection.
+ * <p>Thread-safety and speed: every write goes through one writer thread and connection (a
+ * {@link GroupCommitter}): ingest writes that queue up while a commit runs are committed in one
+ * transaction (up to {@value #MAX_GROUP_RECORDS} records), which keeps HTTP ingest close to
+ * SQLite's raw insert rate. Reads use a second connection. Another process (the CLI) may write
+ * to the same file; SQLite's lock and a busy timeout make the writers take turns.
  *
  * <p>Crash behaviour: a crash loses only uncommitted groups, whose callers were never answered;
- * the edge resends them and dedupe on UNIQUE(device_id, epoch, seq) makes that safe. If a group
- * fails, it is rolled back and its writes are retried one by one, so one bad write cannot fail
- * its neighbours. server_seq is the INTEGER PRIMARY KEY: with a single writer it grows in commit
- * order and rows are never deleted, so it never repeats.
+ * the edge resends them and dedupe on UNIQUE(device_id, epoch, seq) makes that safe. server_seq
+ * is the INTEGER PRIMARY KEY: with a single writer it grows in commit order, and rows are never
+ * deleted, so it never repeats.
  */
 public final class SqliteStore implements Store {
   private static final Logger LOG = LoggerFactory.getLogger(SqliteStore.class);
@@ -57,20 +50,10 @@ public final class SqliteStore implements Store {
   };
 
   private final Path file;
-  private final Connection writer;
-  private final Connection reader;
+  private final Connection writer; // used only on the committer's thread
+  private final Connection reader; // guarded by readLock
   private final Object readLock = new Object();
-  private final BlockingQueue<Task> queue = new LinkedBlockingQueue<>();
-  private final AtomicInteger pending = new AtomicInteger();
-  private final Duration timeout;
-  private final Thread thread;
-  private volatile boolean closed;
-
-  private sealed interface Task permits IngestTask, OtherTask {}
-
-  private record IngestTask(Write write, CompletableFuture<boolean[]> done) implements Task {}
-
-  private record OtherTask(Work<?> work, CompletableFuture<Object> done) implements Task {}
+  private final GroupCommitter committer;
 
   @FunctionalInterface
   private interface Work<T> {
@@ -81,8 +64,7 @@ public final class SqliteStore implements Store {
     this.file = file;
     this.writer = writer;
     this.reader = reader;
-    this.timeout = timeout;
-    this.thread = Thread.ofPlatform().name("outpost-sqlite-writer").daemon(true).unstarted(this::writeLoop);
+    this.committer = new GroupCommitter("SQLite store " + file, this::writeGroup, MAX_GROUP_RECORDS, timeout);
   }
 
   /** Opens (creating if needed) {@code dataDir/server.db}. */
@@ -99,10 +81,7 @@ public final class SqliteStore implements Store {
         }
       }
       w.setAutoCommit(false);
-      Connection r = connect(file);
-      SqliteStore store = new SqliteStore(file, w, r, timeout);
-      store.thread.start();
-      return store;
+      return new SqliteStore(file, w, connect(file), timeout);
     } catch (Exception e) {
       closeQuietly(w);
       throw new StoreException("cannot open SQLite store " + file + ": " + e.getMessage(), e);
@@ -120,15 +99,12 @@ public final class SqliteStore implements Store {
 
   @Override
   public boolean[] ingest(Write write) {
-    pending.addAndGet(write.messages().size());
-    IngestTask task = new IngestTask(write, new CompletableFuture<>());
-    submit(task);
-    return await(task.done());
+    return committer.ingest(write);
   }
 
   @Override
   public int pendingRecords() {
-    return pending.get();
+    return committer.pending();
   }
 
   @Override
@@ -200,115 +176,35 @@ public final class SqliteStore implements Store {
     }
   }
 
-  @SuppressWarnings("unchecked")
+  /** A small write in its own transaction on the writer thread. */
   private <T> T write(Work<T> work) {
-    OtherTask task = new OtherTask(work, new CompletableFuture<>());
-    submit(task);
-    return (T) await(task.done());
-  }
-
-  private void submit(Task task) {
-    if (closed) {
-      throw new StoreException("SQLite store " + file + " is closed");
-    }
-    queue.add(task);
-  }
-
-  private <T> T await(CompletableFuture<T> f) {
-    try {
-      return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new StoreException("interrupted while waiting for the SQLite commit", e);
-    } catch (TimeoutException e) {
-      throw new StoreException("SQLite commit took longer than " + timeout + " (" + pending.get()
-          + " records pending)", e);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new StoreException("SQLite write failed: " + e.getCause().getMessage(), e.getCause());
-    }
-  }
-
-  private void writeLoop() {
-    List<IngestTask> group = new ArrayList<>();
-    while (true) {
-      Task first;
+    return committer.exclusive(() -> {
       try {
-        first = queue.poll(100, TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        first = null;
+        T result = work.run(writer);
+        writer.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        rollbackQuietly();
+        throw e;
       }
-      if (first == null) {
-        if (closed) {
-          return;
-        }
-        continue;
-      }
-      if (first instanceof OtherTask other) {
-        runOther(other);
-        continue;
-      }
-      group.clear();
-      IngestTask it = (IngestTask) first;
-      group.add(it);
-      int records = it.write().messages().size();
-      // Only this thread takes from the queue, so what peek saw is what poll returns.
-      while (records < MAX_GROUP_RECORDS && queue.peek() instanceof IngestTask next) {
-        queue.poll();
-        group.add(next);
-        records += next.write().messages().size();
-      }
-      commitGroup(group);
-    }
+    });
   }
 
-  private void runOther(OtherTask task) {
-    try {
-      Object result = task.work().run(writer);
-      writer.commit();
-      task.done().complete(result);
-    } catch (SQLException | RuntimeException e) {
-      rollbackQuietly();
-      task.done().completeExceptionally(
-          e instanceof RuntimeException re ? re : new StoreException("SQLite write failed on " + file + ": " + e.getMessage(), e));
-    }
-  }
-
-  private void commitGroup(List<IngestTask> group) {
+  /** One transaction for a group of ingest writes (runs on the committer's thread). */
+  private List<boolean[]> writeGroup(List<Write> group) throws SQLException {
     List<boolean[]> results = new ArrayList<>(group.size());
     try (PreparedStatement insert = writer.prepareStatement(
             "INSERT INTO messages (" + JdbcQueries.INSERT_MESSAGE_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?)"
                 + " ON CONFLICT (device_id, epoch, seq) DO NOTHING");
         PreparedStatement count = writer.prepareStatement(JdbcQueries.countWriteSql("max"))) {
-      for (IngestTask t : group) {
-        results.add(insertAll(insert, count, t.write()));
+      for (Write w : group) {
+        results.add(insertAll(insert, count, w));
       }
       writer.commit();
+      return results;
     } catch (SQLException | RuntimeException e) {
       rollbackQuietly();
-      if (group.size() > 1) {
-        LOG.warn("group commit of {} writes failed ({}); retrying them one by one", group.size(), e.getMessage());
-        for (IngestTask t : group) {
-          commitGroup(List.of(t));
-        }
-      } else {
-        finish(group.get(0), null, new StoreException("SQLite commit failed on " + file + ": " + e.getMessage(), e));
-      }
-      return;
-    }
-    for (int i = 0; i < group.size(); i++) {
-      finish(group.get(i), results.get(i), null);
-    }
-  }
-
-  private void finish(IngestTask t, boolean[] result, RuntimeException error) {
-    pending.addAndGet(-t.write().messages().size());
-    if (error != null) {
-      t.done().completeExceptionally(error);
-    } else {
-      t.done().complete(result);
+      throw e;
     }
   }
 
@@ -361,23 +257,7 @@ public final class SqliteStore implements Store {
   /** Finishes queued writes, then closes both connections. */
   @Override
   public void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    try {
-      thread.join(timeout.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    // A write that slipped in after the writer stopped is failed, never left hanging.
-    for (Task t; (t = queue.poll()) != null; ) {
-      StoreException gone = new StoreException("SQLite store " + file + " closed before the write ran");
-      switch (t) {
-        case IngestTask it -> finish(it, null, gone);
-        case OtherTask ot -> ot.done().completeExceptionally(gone);
-      }
-    }
+    committer.close();
     synchronized (readLock) {
       closeQuietly(reader);
     }

@@ -38,13 +38,15 @@ class PostgresStoreTest extends StoreContract {
 
   /**
    * The read-back pitfall made deterministic: a trigger holds dev-1's insert open for a moment
-   * after it has drawn its server_seq, while dev-2's insert comes later. If dev-2 could commit
+   * after it has drawn its server_seq, while dev-2's insert comes later through a second store
+   * on the same database (as a second server would). If dev-2 could commit
    * first, a reader paging after=cursor would move past dev-1's lower server_seq and never see it.
    */
   @Test
   void serverSeqFollowsCommitOrderSoAPagingReaderNeverSkips() throws Exception {
     try (Connection c = DriverManager.getConnection(db.url()); Statement s = c.createStatement();
-        ExecutorService pool = Executors.newFixedThreadPool(2)) {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        Store other = PostgresStore.open(db.url(), 2)) {
       s.execute("CREATE FUNCTION slow_dev1() RETURNS trigger AS $$ BEGIN IF NEW.device_id = 'dev-1'"
           + " THEN PERFORM pg_sleep(0.4); END IF; RETURN NEW; END $$ LANGUAGE plpgsql");
       s.execute("CREATE TRIGGER slow_dev1 BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION slow_dev1()");
@@ -52,7 +54,7 @@ class PostgresStoreTest extends StoreContract {
           () -> store.ingest(write(Batches.batch("dev-1", 1, 1, 1), 1)), pool);
       await().atMost(Duration.ofSeconds(10)).until(() -> sleeping(s));
       CompletableFuture<boolean[]> fast = CompletableFuture.supplyAsync(
-          () -> store.ingest(write(Batches.batch("dev-2", 1, 1, 1), 1)), pool);
+          () -> other.ingest(write(Batches.batch("dev-2", 1, 1, 1), 1)), pool);
 
       List<StoredRecord> seen = new ArrayList<>();
       long after = 0;

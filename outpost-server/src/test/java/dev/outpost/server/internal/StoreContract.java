@@ -116,6 +116,19 @@ abstract class StoreContract {
   }
 
   @Test
+  void pagesStopGrowingAtAboutSixteenMebibytes() {
+    List<Message> big = new ArrayList<>();
+    for (int i = 1; i <= 20; i++) {
+      big.add(new Message(i, "big", dev.outpost.core.Priority.LOW, i, java.util.Map.of(), new byte[1 << 20]));
+    }
+    store.ingest(new Store.Write("dev-1", 1, big, 0, 1));
+    List<StoredRecord> first = store.page(0, 100, null, null);
+    assertThat(first.size()).isBetween(16, 17);
+    List<StoredRecord> rest = store.page(first.getLast().serverSeq(), 100, null, null);
+    assertThat(first.size() + rest.size()).isEqualTo(20);
+  }
+
+  @Test
   void concurrentWritesOfTheSameRecordsStoreEachOnce() throws Exception {
     int writers = 6;
     ExecutorService pool = Executors.newFixedThreadPool(writers);

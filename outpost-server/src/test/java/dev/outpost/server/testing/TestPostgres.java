@@ -23,6 +23,7 @@ import java.util.stream.Stream;
  * free port (as the {@code postgres} user when running as root, since initdb refuses root) and
  * stops it when the JVM exits. Only if no PostgreSQL binaries exist at all are the tests skipped,
  * by an assumption that says so. Each {@link #createDatabase()} makes a fresh database.
+ * {@code -Doutpost.test.pg=throwaway} forces the throwaway cluster (to test this class itself).
  */
 public final class TestPostgres {
   private static final Object LOCK = new Object();
@@ -60,7 +61,8 @@ public final class TestPostgres {
   private static String base() {
     synchronized (LOCK) {
       if (serverBase == null && unavailable == null) {
-        if (answers("jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres")) {
+        boolean forceThrowaway = "throwaway".equals(System.getProperty("outpost.test.pg"));
+        if (!forceThrowaway && answers("jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres")) {
           serverBase = "jdbc:postgresql://127.0.0.1:5432/";
         } else {
           startThrowawayCluster();
@@ -112,8 +114,13 @@ public final class TestPostgres {
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         try {
           run(asUser(root, List.of(pgCtl.toString(), "-D", data.toString(), "-m", "immediate", "stop")));
+          try (Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+              Files.deleteIfExists(f);
+            }
+          }
         } catch (IOException e) {
-          // the JVM is exiting; the temp cluster dies with the machine's temp dir
+          // the JVM is exiting; what is left is in the temp dir
         }
       }));
       serverBase = "jdbc:postgresql://127.0.0.1:" + port + "/";
@@ -140,6 +147,7 @@ public final class TestPostgres {
         throw new IOException("timed out: " + String.join(" ", cmd));
       }
       String out = Files.readString(log);
+      Files.deleteIfExists(log);
       if (p.exitValue() != 0) {
         throw new IOException(String.join(" ", cmd) + " exited " + p.exitValue() + ": " + out);
       }

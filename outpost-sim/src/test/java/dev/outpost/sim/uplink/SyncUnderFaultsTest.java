@@ -12,7 +12,9 @@ import dev.outpost.sim.Fault;
 import dev.outpost.sim.FaultMix;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -59,6 +61,28 @@ class SyncUnderFaultsTest {
       });
       assertThat(rig.server.devices().list().get(0).healthJson())
           .contains("\"backlog\":{\"CRITICAL\":", "\"lastErrorKind\":\"NETWORK\"");
+    }
+  }
+
+  @Test
+  void aBriefBlipIsAbsorbedWithoutGoingOffline() throws Exception {
+    try (UplinkRig rig = UplinkRig.start(dir)) {
+      SyncEngine engine = rig.startEngine(rig.fastConfig()
+          .linkPolicy(new dev.outpost.core.LinkStateMachine.Policy(10, 0.3, Duration.ofSeconds(2), 3,
+              Duration.ofSeconds(3)))
+          .build());
+      List<LinkState> seen = new CopyOnWriteArrayList<>();
+      engine.linkMonitor().addListener((from, to) -> seen.add(to));
+      rig.append(50);
+      rig.awaitDrained(DRAIN);
+      rig.proxy.setFault(Fault.refuse());
+      rig.append(200);
+      await().atMost(Duration.ofSeconds(5)).until(() -> rig.status().link() == LinkState.TRANSITIONING);
+      rig.proxy.heal();
+      rig.awaitDrained(DRAIN);
+      assertThat(seen).contains(LinkState.TRANSITIONING).doesNotContain(LinkState.OFFLINE);
+      assertThat(rig.status().link()).isEqualTo(LinkState.ONLINE);
+      rig.assertExactlyOnceInOrder();
     }
   }
 

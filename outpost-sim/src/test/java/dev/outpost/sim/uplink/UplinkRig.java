@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.outpost.core.LinkStateMachine;
 import dev.outpost.core.MessageId;
 import dev.outpost.core.Priority;
+import dev.outpost.edge.HttpTransport;
 import dev.outpost.edge.NewRecord;
 import dev.outpost.edge.Outbox;
 import dev.outpost.edge.OutboxConfig;
@@ -48,6 +49,7 @@ final class UplinkRig implements AutoCloseable {
   final AckLedger ledger = AckLedger.inMemory();
   private final SplittableRandom random = new SplittableRandom(20261122);
   private SyncEngine engine;
+  HttpTransport transport;
   private int appended;
 
   private UplinkRig(Path dir, UnaryOperator<ServerConfig.Builder> serverTuning) throws Exception {
@@ -87,8 +89,8 @@ final class UplinkRig implements AutoCloseable {
   }
 
   SyncEngine startEngine(SyncConfig config, RandomGenerator random) {
-    engine = SyncEngine.start(outbox, config, new dev.outpost.edge.HttpTransport(config, Clock.systemUTC()),
-        true, Clock.systemUTC(), random);
+    transport = new HttpTransport(config, Clock.systemUTC());
+    engine = SyncEngine.start(outbox, config, transport, true, Clock.systemUTC(), random);
     return engine;
   }
 

@@ -73,6 +73,7 @@ public final class LocalApi implements AutoCloseable {
         .port(settings.port())
         .maxPayloadSize(Math.max(settings.maxBatchBytes(), settings.maxPayloadBytes()) + 1)
         .shutdownGracePeriod(Duration.ofMillis(500))
+        .shutdownHook(false) // the agent stops the API itself, in order: refuse, then stop
         .routing(this::routes)
         .build();
   }
@@ -86,7 +87,19 @@ public final class LocalApi implements AutoCloseable {
   public static LocalApi start(
       Settings settings, Outbox outbox, Supplier<UplinkStatus> uplink, Runnable published) {
     LocalApi api = new LocalApi(settings, outbox, uplink, published);
-    api.server.start();
+    try {
+      api.server.start();
+      if (!api.server.isRunning()) {
+        throw new IllegalStateException("the server did not start (see the log above; is the port in use?)");
+      }
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("the local API cannot listen on " + settings.bind() + ":" + settings.port()
+          + " (config keys api.bind, api.port): " + rootMessage(e), e);
+    }
+    if (!isLoopback(settings.bind())) {
+      log.warn("local API bound to {}: it has no authentication, anyone who can reach this address can publish",
+          settings.bind());
+    }
     log.info("local API listening on http://{}:{}", settings.bind(), api.port());
     return api;
   }
@@ -235,6 +248,18 @@ public final class LocalApi implements AutoCloseable {
       log.warn("local API request failed: {}", e.toString(), e);
       error(res, Status.INTERNAL_SERVER_ERROR_500, "internal", e.toString());
     }
+  }
+
+  private static boolean isLoopback(String bind) {
+    return bind.equals("localhost") || bind.startsWith("127.") || bind.equals("::1") || bind.equals("[::1]");
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.toString() : t.getMessage();
   }
 
   private static ObjectNode obj(String key, String value) {

@@ -178,6 +178,15 @@ class LocalApiTest {
   }
 
   @Test
+  void aBusyPortFailsStartWithTheKeysToChange() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> LocalApi.start(
+            new LocalApi.Settings("dev-1", "127.0.0.1", api.port(), 1 << 20, 100, 64 * 1024),
+            outbox, UplinkStatus::stopped, () -> {}))
+        .hasMessageContaining("the local API cannot listen on 127.0.0.1:" + api.port())
+        .hasMessageContaining("api.bind, api.port");
+  }
+
+  @Test
   void concurrentPublishersAllGetDistinctDurableSeqs() throws Exception {
     int threads = 8;
     int each = 50;
