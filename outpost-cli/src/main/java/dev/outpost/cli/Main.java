@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
       InspectCommand.class,
       DlqCommand.class,
       DoctorCommand.class,
+      BenchCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

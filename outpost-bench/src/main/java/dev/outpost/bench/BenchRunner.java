@@ -1,0 +1,173 @@
+package dev.outpost.bench;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Runs the benchmarks of the outbox (append), the uplink (drain), the server (ingest) and the
+ * agent's footprint in one process and prints one table: each figure next to the baseline
+ * measured in the same run, the ratio, and the target where the issues set one. {@code
+ * outpost bench} calls {@link #run}; {@link #main} takes the same arguments.
+ *
+ * <p>Volumes: {@link Scale#FULL} (a few minutes on 2 cores), {@link Scale#QUICK} (about a
+ * minute), {@link Scale#SMOKE} (seconds, for the runner's own test; the numbers mean nothing).
+ * Not thread-safe; one run at a time per work dir, which is deleted afterwards.
+ */
+public final class BenchRunner {
+  public static final Set<String> SUITES = Set.of("append", "drain", "ingest", "agent", "all");
+
+  /** How big the runs are. */
+  public enum Scale { FULL, QUICK, SMOKE }
+
+  /** Every figure of one run, with the machine it ran on. */
+  public record Report(String suite, Scale scale, MachineInfo machine, String loadAtStart, List<Figure> figures,
+      double seconds) {}
+
+  private BenchRunner() {}
+
+  /** {@code [append|drain|ingest|agent|all] [--quick] [--json FILE]}, as {@code outpost bench}. */
+  public static void main(String[] args) throws Exception {
+    List<String> a = List.of(args);
+    String suite = a.isEmpty() || a.getFirst().startsWith("--") ? "all" : a.getFirst();
+    Scale scale = a.contains("--quick") ? Scale.QUICK : Scale.FULL;
+    Report r = run(suite, scale, Files.createTempDirectory("outpost-bench-"), System.out);
+    BenchTable.print(r, System.out);
+    int json = a.indexOf("--json");
+    if (json >= 0 && json + 1 < a.size()) {
+      BenchTable.writeJson(r, Path.of(a.get(json + 1)));
+    }
+  }
+
+  /** Runs {@code suite} (append, drain, ingest, agent or all); details go to {@code log}. */
+  public static Report run(String suite, Scale scale, Path work, PrintStream log) throws Exception {
+    if (!SUITES.contains(suite)) {
+      throw new IllegalArgumentException("unknown benchmark '" + suite + "'; known: append, drain, ingest, agent, all");
+    }
+    boolean all = suite.equals("all");
+    long start = System.nanoTime();
+    String loadAtStart = MachineInfo.currentLoad();
+    List<Figure> figures = new ArrayList<>();
+    try {
+      if (all || suite.equals("append")) {
+        figures.addAll(append(scale, work.resolve("append"), log));
+      }
+      if (all || suite.equals("drain")) {
+        figures.addAll(drain(scale, work.resolve("drain"), log));
+      }
+      if (all || suite.equals("ingest")) {
+        figures.addAll(ingest(scale, work.resolve("ingest"), log));
+      }
+      if (all || suite.equals("agent")) {
+        figures.addAll(agent(scale, work.resolve("agent"), log));
+      }
+    } finally {
+      AppendBenchmark.delete(work);
+    }
+    return new Report(suite, scale, MachineInfo.here(work.getParent()), loadAtStart, figures, (System.nanoTime() - start) / 1e9);
+  }
+
+  private static List<Figure> append(Scale scale, Path dir, PrintStream log) throws Exception {
+    AppendBenchmark.Options o = switch (scale) {
+      case FULL -> AppendBenchmark.Options.defaults(dir);
+      case QUICK -> new AppendBenchmark.Options(dir, List.of(1, 16), Duration.ofSeconds(2), 200, 64, 100_000,
+          Duration.ofSeconds(1));
+      case SMOKE -> new AppendBenchmark.Options(dir, List.of(1, 4), Duration.ofMillis(300), 200, 16, 2000,
+          Duration.ofMillis(300));
+    };
+    AppendBenchmark.Result r = AppendBenchmark.run(o, log);
+    int most = o.producers().stream().max(Integer::compare).orElse(1);
+    AppendBenchmark.Point best = r.points().stream().filter(p -> p.producers() == most)
+        .max(Comparator.comparingDouble(AppendBenchmark.Point::perSecond)).orElseThrow();
+    AppendBenchmark.Point sync1 = r.points().stream().filter(p -> p.mode().equals("sync") && p.producers() == 1)
+        .findFirst().orElse(best);
+    String g = "append";
+    String what = "durable appends, " + best.mode() + ", " + most + " producers";
+    return List.of(
+        Figure.vs(g, what, best.perSecond(), "records/s", "raw SQLite insert, one transaction", r.rawPerSecond()),
+        Figure.atLeast(g, what, best.perSecond(), "records/s", "naive writer, one commit per record",
+            r.naive().perSecond(), 1),
+        Figure.vs(g, "durable appends, sync, 1 producer", sync1.perSecond(), "records/s",
+            "naive writer, one commit per record", r.naive().perSecond()),
+        Figure.vs(g, "append latency p99, sync, 1 producer", sync1.p99Micros(), "us",
+            "naive writer, commit p99", r.naive().p99Micros()));
+  }
+
+  private static List<Figure> drain(Scale scale, Path dir, PrintStream log) {
+    DrainBenchmark.Options d = DrainBenchmark.Options.defaults();
+    DrainBenchmark.Options o = switch (scale) {
+      case FULL -> new DrainBenchmark.Options(d.records(), d.payloadBytes(), d.topics(), d.batchRecords(),
+          d.maxInFlight(), d.baselineRecords(), d.verify(), dir);
+      case QUICK -> new DrainBenchmark.Options(200_000, d.payloadBytes(), d.topics(), d.batchRecords(),
+          d.maxInFlight(), 20_000, true, dir);
+      case SMOKE -> new DrainBenchmark.Options(3000, d.payloadBytes(), 2, 500, 2, 1000, false, dir);
+    };
+    DrainBenchmark.Result r = DrainBenchmark.run(o);
+    r.print(log);
+    DrainBenchmark.Run m = r.measured();
+    DrainBenchmark.Run b = r.baseline();
+    String g = "drain";
+    return List.of(
+        Figure.atLeast(g, "uplink drain, " + m.records() + " records", m.recordsPerSecond(), "records/s",
+            "JSON, 100/request, 1 in flight", b.recordsPerSecond(), 1),
+        Figure.atMost(g, "wire bytes per record", m.wireBytesPerRecord(), "B",
+            "uncompressed JSON of the same records", m.jsonBytesPerRecord(), 1),
+        Figure.vs(g, "requests per 1000 records", m.requestsPer1000(), "requests",
+            "JSON, 100/request", b.requestsPer1000()));
+  }
+
+  private static List<Figure> ingest(Scale scale, Path dir, PrintStream log) throws Exception {
+    IngestBenchmark.Options d = IngestBenchmark.Options.defaults();
+    IngestBenchmark.Options o = switch (scale) {
+      case FULL -> new IngestBenchmark.Options(d.clients(), d.httpDuration(), d.rawRecords(), d.minBatch(),
+          d.maxBatch(), d.payloadBytes(), dir, d.pgAdminUrl(), d.seed());
+      case QUICK -> new IngestBenchmark.Options(d.clients(), Duration.ofSeconds(5), 100_000, d.minBatch(),
+          d.maxBatch(), d.payloadBytes(), dir, d.pgAdminUrl(), d.seed());
+      case SMOKE -> new IngestBenchmark.Options(2, Duration.ofSeconds(1), 2000, 10, 50, d.payloadBytes(), dir,
+          null, d.seed());
+    };
+    IngestBenchmark.Result r = IngestBenchmark.run(o, log);
+    List<Figure> figures = new ArrayList<>();
+    for (IngestBenchmark.StoreResult s : r.stores()) {
+      figures.add(Figure.vs("ingest", "server ingest over HTTP (" + s.store() + ", " + o.clients() + " clients)",
+          s.httpPerSecond(), "records/s", "raw " + s.store() + " insert, one transaction", s.rawPerSecond()));
+    }
+    return figures;
+  }
+
+  private static List<Figure> agent(Scale scale, Path dir, PrintStream log) throws Exception {
+    List<Integer> backlogs = switch (scale) {
+      case FULL -> List.of(0, 100_000, 1_000_000);
+      case QUICK -> List.of(0, 100_000);
+      case SMOKE -> List.of(0, 2000);
+    };
+    List<AgentFootprint.Profile> profiles = scale == Scale.SMOKE
+        ? List.of(AgentFootprint.Profile.JVM_DEFAULTS, AgentFootprint.Profile.EDGE_CDS) : AgentFootprint.Profile.ALL;
+    AgentFootprint.Result r = AgentFootprint.run(new AgentFootprint.Options(backlogs,
+        scale == Scale.SMOKE ? 50 : 2000, 100, profiles, dir), log);
+    List<Figure> figures = new ArrayList<>();
+    for (AgentFootprint.Profile profile : profiles) {
+      List<AgentFootprint.Sample> samples = r.samples().stream().filter(s -> s.profile().equals(profile)).toList();
+      AgentFootprint.Sample empty = samples.getFirst();
+      for (AgentFootprint.Sample s : samples) {
+        figures.add(Figure.under("agent", String.format(Locale.ROOT, "agent RSS, %,d pending (%s)", s.pending(),
+            profile.name()), s.rssMaxKiB() / 1024.0, "MiB", "same, 0 pending", empty.rssMaxKiB() / 1024.0, 128));
+      }
+      AgentFootprint.Sample last = samples.getLast();
+      figures.add(Figure.under("agent", String.format(Locale.ROOT, "process start to first 202, %,d pending (%s)",
+          last.pending(), profile.name()), last.firstAcceptMillis(), "ms", "same, 0 pending",
+          empty.firstAcceptMillis(), 1000));
+    }
+    AgentFootprint.Open emptyOpen = r.opens().getFirst();
+    AgentFootprint.Open lastOpen = r.opens().getLast();
+    figures.add(Figure.under("agent", String.format(Locale.ROOT, "Outbox.open + first append, %,d pending",
+        lastOpen.pending()), lastOpen.millis(), "ms", "same, 0 pending", emptyOpen.millis(), 1000));
+    return figures;
+  }
+}
