@@ -84,7 +84,7 @@ public final class SyncEngine implements AutoCloseable {
     this.clock = clock;
     this.gate = new RetryGate(
         Backoff.exponentialFullJitter(config.retryInitial(), 2.0, config.retryCap(), random),
-        config.authRetryInterval());
+        config.authRetryInterval(), config.batchGrowAfter());
     this.monitor = new LinkMonitor(transport, config, clock);
     this.delivery = new BatchDelivery(transport, config.deviceId());
     this.startedAt = clock.instant();
