@@ -386,10 +386,12 @@ public final class SyncEngine implements AutoCloseable {
   private void onLinkChange(LinkState from, LinkState to) {
     lock.lock();
     try {
-      if (to == LinkState.ONLINE && from != LinkState.DEGRADED) {
-        // back from an outage: drain at once, no leftover backoff, tell the server how we were
+      if (to == LinkState.ONLINE) {
+        // judged healthy again: drain at once, no leftover backoff of the bad spell
         gate.linkBack();
-        nextHealthReportMillis = 0;
+        if (from != LinkState.DEGRADED) {
+          nextHealthReportMillis = 0; // back from an outage: tell the server how we were
+        }
       }
       changed.signalAll();
     } finally {
