@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.SplittableRandom;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 
 class LinkStateMachineTest {
@@ -171,24 +172,29 @@ class LinkStateMachineTest {
     assertThat(m.averageLatencyMillis()).isEqualTo(15);
   }
 
-  @Test
-  void alternatingOutcomesDoNotFlap() {
-    LinkStateMachine m = degraded(policy);
+  /** One outcome a second from t = 3 s, {@code n} times; how often the state changed. */
+  private static int stateChanges(LinkStateMachine m, int n, BiFunction<Integer, Long, LinkState> outcome) {
     int changes = 0;
     LinkState last = m.state();
-    for (int i = 0; i < 600; i++) {
-      long t = 3000 + i * 1000L;
-      LinkState s = switch (i % 4) {
-        case 0 -> m.onFailure(t);
-        case 1 -> m.onSuccess(t, 15);
-        case 2 -> m.onSuccess(t, 2600);
-        default -> m.onSuccess(t, 20);
-      };
+    for (int i = 0; i < n; i++) {
+      LinkState s = outcome.apply(i, 3000 + i * 1000L);
       if (s != last) {
         changes++;
         last = s;
       }
     }
+    return changes;
+  }
+
+  @Test
+  void alternatingOutcomesDoNotFlap() {
+    LinkStateMachine m = degraded(policy);
+    int changes = stateChanges(m, 600, (i, t) -> switch (i % 4) {
+      case 0 -> m.onFailure(t);
+      case 1 -> m.onSuccess(t, 15);
+      case 2 -> m.onSuccess(t, 2600);
+      default -> m.onSuccess(t, 20);
+    });
     assertThat(changes).isZero();
     assertThat(m.state()).isEqualTo(LinkState.DEGRADED);
   }
@@ -196,17 +202,8 @@ class LinkStateMachineTest {
   @Test
   void aRecoveryThatDoesNotHoldDoublesTheRunNeeded() {
     LinkStateMachine m = degraded(policy);
-    int changes = 0;
-    LinkState last = m.state();
     // 40 % loss in a pattern that gives runs of 3 (the default) but never 3 failures in a row
-    for (int i = 0; i < 500; i++) {
-      long t = 3000 + i * 1000L;
-      LinkState s = i % 5 < 3 ? m.onSuccess(t, 15) : m.onFailure(t);
-      if (s != last) {
-        changes++;
-        last = s;
-      }
-    }
+    int changes = stateChanges(m, 500, (i, t) -> i % 5 < 3 ? m.onSuccess(t, 15) : m.onFailure(t));
     assertThat(changes).isEqualTo(2); // one recovery, one fall back, then it stays put
     assertThat(m.state()).isEqualTo(LinkState.DEGRADED);
     assertThat(m.healthyRunNeeded()).isEqualTo(2 * policy.healthyToRecover());
