@@ -17,9 +17,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Watches the uplink: learns from every request outcome the sync engine feeds it, plus a light
  * heartbeat ({@code GET /healthz}) whose interval adapts — every {@code heartbeatOnline} while
- * the link is up (skipped when a small request succeeded that recently), from
- * {@code heartbeatOfflineMin} doubling to {@code heartbeatOfflineMax} while it is down. The
- * state logic itself is the pure {@link LinkStateMachine}.
+ * the link is ONLINE (skipped when a small request succeeded that recently), every
+ * {@code heartbeatDegraded} while it is DEGRADED (those probes are what bring it back when only
+ * NORMAL records wait), from {@code heartbeatOfflineMin} doubling to {@code heartbeatOfflineMax}
+ * while it is down. The state logic itself is the pure {@link LinkStateMachine}.
  *
  * <p>Thread-safe: outcomes may come from any thread; listeners are called outside the lock on
  * the thread that caused the change. Holds no data; a crash loses only the link history.
@@ -197,7 +198,8 @@ public final class LinkMonitor implements AutoCloseable {
 
   private Duration nextInterval() {
     return switch (machine.state()) {
-      case ONLINE, DEGRADED -> config.heartbeatOnline();
+      case ONLINE -> config.heartbeatOnline();
+      case DEGRADED -> config.heartbeatDegraded();
       case TRANSITIONING -> {
         Duration toGraceEnd = Duration.ofMillis(Math.max(1, machine.graceEndsAtMillis() - clock.millis()));
         yield min(config.heartbeatOfflineMin(), toGraceEnd);
@@ -215,13 +217,20 @@ public final class LinkMonitor implements AutoCloseable {
     if (from == to) {
       return;
     }
+    if (to == LinkState.DEGRADED) {
+      // probe soon: with nothing urgent pending, only heartbeats can bring the link back
+      long soon = config.heartbeatDegraded().toMillis();
+      if (nextBeat == null || nextBeatAtMillis - clock.millis() > soon) {
+        schedule(config.heartbeatDegraded());
+      }
+    }
     boolean wasUp = from == LinkState.ONLINE || from == LinkState.DEGRADED;
     boolean isUp = to == LinkState.ONLINE || to == LinkState.DEGRADED;
     if (isUp && !wasUp) {
       upSince = clock.instant();
       downSince = null;
       offlineDelay = config.heartbeatOfflineMin();
-      schedule(config.heartbeatOnline());
+      schedule(to == LinkState.DEGRADED ? config.heartbeatDegraded() : config.heartbeatOnline());
     } else if (!isUp && wasUp) {
       upSince = null;
       downSince = clock.instant();

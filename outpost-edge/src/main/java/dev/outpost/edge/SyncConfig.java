@@ -25,6 +25,7 @@ public final class SyncConfig {
   private final Duration linger;
   private final int maxInFlight;
   private final int degradedBatchRecords;
+  private final int batchGrowAfter;
   private final String contentType;
   private final ContentEncoding contentEncoding;
   private final Duration connectTimeout;
@@ -34,6 +35,7 @@ public final class SyncConfig {
   private final Duration retryCap;
   private final Duration authRetryInterval;
   private final Duration heartbeatOnline;
+  private final Duration heartbeatDegraded;
   private final Duration heartbeatOfflineMin;
   private final Duration heartbeatOfflineMax;
   private final Duration healthReportInterval;
@@ -49,6 +51,7 @@ public final class SyncConfig {
     linger = b.linger;
     maxInFlight = b.maxInFlight;
     degradedBatchRecords = b.degradedBatchRecords;
+    batchGrowAfter = b.batchGrowAfter;
     contentType = b.contentType;
     contentEncoding = b.contentEncoding;
     connectTimeout = b.connectTimeout;
@@ -58,6 +61,7 @@ public final class SyncConfig {
     retryCap = b.retryCap;
     authRetryInterval = b.authRetryInterval;
     heartbeatOnline = b.heartbeatOnline;
+    heartbeatDegraded = b.heartbeatDegraded;
     heartbeatOfflineMin = b.heartbeatOfflineMin;
     heartbeatOfflineMax = b.heartbeatOfflineMax;
     healthReportInterval = b.healthReportInterval;
@@ -81,6 +85,7 @@ public final class SyncConfig {
     b.linger = linger;
     b.maxInFlight = maxInFlight;
     b.degradedBatchRecords = degradedBatchRecords;
+    b.batchGrowAfter = batchGrowAfter;
     b.contentType = contentType;
     b.contentEncoding = contentEncoding;
     b.connectTimeout = connectTimeout;
@@ -90,6 +95,7 @@ public final class SyncConfig {
     b.retryCap = retryCap;
     b.authRetryInterval = authRetryInterval;
     b.heartbeatOnline = heartbeatOnline;
+    b.heartbeatDegraded = heartbeatDegraded;
     b.heartbeatOfflineMin = heartbeatOfflineMin;
     b.heartbeatOfflineMax = heartbeatOfflineMax;
     b.healthReportInterval = healthReportInterval;
@@ -111,6 +117,12 @@ public final class SyncConfig {
   public int maxInFlight() { return maxInFlight; }
   /** Batch size when the link is DEGRADED or TRANSITIONING. Default 50. */
   public int degradedBatchRecords() { return degradedBatchRecords; }
+  /**
+   * After a 413 the engine leases smaller batches; after this many successful batches it
+   * doubles the size again, up to {@code maxBatchRecords} (a size the server refuses again
+   * makes the next wait twice as long). Default 8.
+   */
+  public int batchGrowAfter() { return batchGrowAfter; }
   /** {@link WireCodec#BINARY} (default) or {@link WireCodec#JSON}. */
   public String contentType() { return contentType; }
   /** Default zstd. */
@@ -129,6 +141,11 @@ public final class SyncConfig {
   public Duration authRetryInterval() { return authRetryInterval; }
   /** Heartbeat interval while the link is up and idle. Default 10 s. */
   public Duration heartbeatOnline() { return heartbeatOnline; }
+  /**
+   * Heartbeat interval while the link is DEGRADED: a DEGRADED link sends only CRITICAL and HIGH,
+   * so with nothing urgent pending these probes are what bring it back. Default 1 s.
+   */
+  public Duration heartbeatDegraded() { return heartbeatDegraded; }
   /** First heartbeat interval once the link is down; doubles up to the max. Default 1 s. */
   public Duration heartbeatOfflineMin() { return heartbeatOfflineMin; }
   /** Default 60 s. */
@@ -143,7 +160,9 @@ public final class SyncConfig {
   public String toString() {
     return "SyncConfig{server=" + server + ", deviceId=" + deviceId + ", maxBatchRecords="
         + maxBatchRecords + ", maxBatchBytes=" + maxBatchBytes + ", linger=" + linger
-        + ", maxInFlight=" + maxInFlight + ", contentType=" + contentType + ", contentEncoding="
+        + ", maxInFlight=" + maxInFlight + ", batchGrowAfter=" + batchGrowAfter
+        + ", heartbeat=" + heartbeatOnline + "/" + heartbeatDegraded + "/" + heartbeatOfflineMin + ".."
+        + heartbeatOfflineMax + ", linkPolicy=" + linkPolicy + ", contentType=" + contentType + ", contentEncoding="
         + contentEncoding + ", requestTimeout=" + requestTimeout + ", retryCap=" + retryCap + "}";
   }
 
@@ -156,6 +175,7 @@ public final class SyncConfig {
     private Duration linger = Duration.ofMillis(100);
     private int maxInFlight = 4;
     private int degradedBatchRecords = 50;
+    private int batchGrowAfter = 8;
     private String contentType = WireCodec.BINARY;
     private ContentEncoding contentEncoding = ContentEncoding.ZSTD;
     private Duration connectTimeout = Duration.ofSeconds(5);
@@ -165,6 +185,7 @@ public final class SyncConfig {
     private Duration retryCap = Duration.ofSeconds(30);
     private Duration authRetryInterval = Duration.ofSeconds(60);
     private Duration heartbeatOnline = Duration.ofSeconds(10);
+    private Duration heartbeatDegraded = Duration.ofSeconds(1);
     private Duration heartbeatOfflineMin = Duration.ofSeconds(1);
     private Duration heartbeatOfflineMax = Duration.ofSeconds(60);
     private Duration healthReportInterval = Duration.ofSeconds(30);
@@ -213,6 +234,11 @@ public final class SyncConfig {
 
     public Builder degradedBatchRecords(int n) {
       this.degradedBatchRecords = atLeast(n, 1, "degradedBatchRecords");
+      return this;
+    }
+
+    public Builder batchGrowAfter(int successes) {
+      this.batchGrowAfter = atLeast(successes, 1, "batchGrowAfter");
       return this;
     }
 
@@ -274,6 +300,12 @@ public final class SyncConfig {
       this.heartbeatOnline = online;
       this.heartbeatOfflineMin = offlineMin;
       this.heartbeatOfflineMax = offlineMax;
+      return this;
+    }
+
+    /** Heartbeat interval while the link is DEGRADED (default 1 s). */
+    public Builder heartbeatDegraded(Duration d) {
+      this.heartbeatDegraded = positive(d, "heartbeatDegraded");
       return this;
     }
 

@@ -84,7 +84,7 @@ public final class SyncEngine implements AutoCloseable {
     this.clock = clock;
     this.gate = new RetryGate(
         Backoff.exponentialFullJitter(config.retryInitial(), 2.0, config.retryCap(), random),
-        config.authRetryInterval());
+        config.authRetryInterval(), config.batchGrowAfter());
     this.monitor = new LinkMonitor(transport, config, clock);
     this.delivery = new BatchDelivery(transport, config.deviceId());
     this.startedAt = clock.instant();
@@ -386,10 +386,12 @@ public final class SyncEngine implements AutoCloseable {
   private void onLinkChange(LinkState from, LinkState to) {
     lock.lock();
     try {
-      if (to == LinkState.ONLINE && from != LinkState.DEGRADED) {
-        // back from an outage: drain at once, no leftover backoff, tell the server how we were
+      if (to == LinkState.ONLINE) {
+        // judged healthy again: drain at once, no leftover backoff of the bad spell
         gate.linkBack();
-        nextHealthReportMillis = 0;
+        if (from != LinkState.DEGRADED) {
+          nextHealthReportMillis = 0; // back from an outage: tell the server how we were
+        }
       }
       changed.signalAll();
     } finally {

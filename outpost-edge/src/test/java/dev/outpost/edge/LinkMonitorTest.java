@@ -98,4 +98,52 @@ class LinkMonitorTest {
       assertThat(m.state()).isEqualTo(LinkState.DEGRADED);
     }
   }
+
+  @Test
+  void aDegradedLinkIsProbedEverySecondAndAFewFastAnswersBringItBack() {
+    // a 30 s heartbeat while ONLINE; the DEGRADED one is the default 1 s
+    SyncConfig c = config().newBuilder()
+        .heartbeat(Duration.ofSeconds(30), Duration.ofMillis(50), Duration.ofMillis(400))
+        .linkPolicy(LinkStateMachine.Policy.defaults())
+        .build();
+    try (HttpTransport t = new HttpTransport(c, Clock.systemUTC());
+        LinkMonitor m = new LinkMonitor(t, c, Clock.systemUTC())) {
+      m.recordSuccess(Duration.ofMillis(5));
+      for (int i = 0; i < 20; i++) {
+        m.recordSuccess(Duration.ofMillis(3000)); // slow answers to requests
+      }
+      assertThat(m.state()).isEqualTo(LinkState.DEGRADED);
+      assertThat(m.snapshot().nextHeartbeatIn()).isLessThanOrEqualTo(c.heartbeatDegraded());
+      long degradedAt = System.nanoTime();
+      int before = probes.get();
+      // loopback heartbeats answer in milliseconds: 3 of them in a row and it is ONLINE again
+      await().atMost(Duration.ofSeconds(6)).until(() -> m.state() == LinkState.ONLINE);
+      assertThat(probes.get() - before).isBetween(3, 5);
+      assertThat(System.nanoTime() - degradedAt).isLessThan(Duration.ofSeconds(6).toNanos());
+      assertThat(m.snapshot().nextHeartbeatIn()).isGreaterThan(Duration.ofSeconds(20));
+    }
+  }
+
+  @Test
+  void theOfflineBackoffStartsOverAfterTheLinkCameBack() {
+    SyncConfig c = config().newBuilder()
+        .heartbeat(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(3))
+        .build();
+    try (HttpTransport t = new HttpTransport(c, Clock.systemUTC());
+        LinkMonitor m = new LinkMonitor(t, c, Clock.systemUTC())) {
+      m.start();
+      await().atMost(Duration.ofSeconds(5)).until(() -> m.state() == LinkState.ONLINE);
+      healthStatus.set(500);
+      // a long outage: the probe interval grows to 3 s
+      await().atMost(Duration.ofSeconds(10)).until(() -> m.snapshot().nextHeartbeatIn().toMillis() > 1500);
+      healthStatus.set(200);
+      await().atMost(Duration.ofSeconds(5)).until(() -> m.state() == LinkState.ONLINE);
+
+      healthStatus.set(500);
+      await().atMost(Duration.ofSeconds(5)).until(() -> m.state() == LinkState.OFFLINE);
+      int atOffline = probes.get();
+      // starting over at 100 ms: 100 + 200 + 400 ms; left at 3 s it would take 9 s
+      await().atMost(Duration.ofSeconds(3)).until(() -> probes.get() >= atOffline + 3);
+    }
+  }
 }

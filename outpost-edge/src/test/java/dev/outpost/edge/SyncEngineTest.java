@@ -114,6 +114,27 @@ class SyncEngineTest {
   }
 
   @Test
+  void aBatchSizeLearnedFromA413GrowsBackOnceTheServerTakesMore() {
+    farEnd.maxRecords = 7;
+    append(60, "a");
+    try (SyncEngine engine = SyncEngine.start(outbox, config().batchGrowAfter(2).build())) {
+      awaitDrained();
+      assertThat(farEnd.batchSizes).allMatch(n -> n <= 7);
+      farEnd.maxRecords = Integer.MAX_VALUE; // the proxy in front of the server was reconfigured
+      farEnd.batchSizes.clear();
+      append(400, "a");
+      engine.wake();
+      awaitDrained();
+      assertThat(engine.status().deadLettered()).isZero();
+    }
+    // doubling every 2 batches from the learned size gets back to the configured 40
+    assertThat(farEnd.batchSizes).contains(40);
+    assertThat(farEnd.batchSizes.indexOf(40)).isLessThan(30);
+    assertThat(farEnd.stored).hasSize(460);
+    assertInLaneOrder(farEnd.stored);
+  }
+
+  @Test
   void authFailurePausesWithoutDeadLetteringOrAStorm() {
     farEnd.forcedStatus.set(401);
     append(20, "a");

@@ -2,6 +2,7 @@ package dev.outpost.edge.agent;
 
 import static dev.outpost.edge.agent.AgentKeys.*;
 
+import dev.outpost.core.LinkStateMachine;
 import dev.outpost.core.Priority;
 import dev.outpost.core.wire.ContentEncoding;
 import dev.outpost.core.wire.WireCodec;
@@ -323,6 +324,7 @@ public final class AgentConfig {
             .linger((Duration) v.get(LINGER.name()))
             .maxInFlight((Integer) v.get(MAX_IN_FLIGHT.name()))
             .degradedBatchRecords((Integer) v.get(DEGRADED_BATCH_RECORDS.name()))
+            .batchGrowAfter((Integer) v.get(BATCH_GROW_AFTER.name()))
             .contentType(v.get(WIRE_FORMAT.name()) == AgentKeys.WireFormat.JSON ? WireCodec.JSON : WireCodec.BINARY)
             .contentEncoding((ContentEncoding) v.get(COMPRESSION.name()))
             .connectTimeout((Duration) v.get(CONNECT_TIMEOUT.name()))
@@ -332,6 +334,9 @@ public final class AgentConfig {
             .authRetryInterval((Duration) v.get(AUTH_RETRY.name()))
             .heartbeat((Duration) v.get(HEARTBEAT_ONLINE.name()), (Duration) v.get(HEARTBEAT_OFFLINE_MIN.name()),
                 (Duration) v.get(HEARTBEAT_OFFLINE_MAX.name()))
+            .heartbeatDegraded((Duration) v.get(HEARTBEAT_DEGRADED.name()))
+            .linkPolicy(LinkStateMachine.Policy.defaults().withRecovery(
+                (Duration) v.get(LINK_SAMPLE_MAX_AGE.name()), (Integer) v.get(LINK_RECOVERY_SAMPLES.name())))
             .healthReportInterval((Duration) v.get(HEALTH_REPORT.name()))
             .idlePoll((Duration) v.get(IDLE_POLL.name()))
             .build();

@@ -97,6 +97,9 @@ final class AgentKeys {
       "Batches in flight at once (never two of the same topic and priority).");
   static final ConfigKey<Integer> DEGRADED_BATCH_RECORDS = key("sync.degraded-batch-records",
       integer(1, 100_000), "50", "Batch size while the link is DEGRADED or TRANSITIONING (CRITICAL and HIGH only).");
+  static final ConfigKey<Integer> BATCH_GROW_AFTER = key("sync.batch-grow-after", integer(1, 100_000), "8",
+      "After the server refused a batch as too large (413), batches are smaller; after this many "
+          + "successful ones the size doubles again, up to `sync.batch-max-records`.");
   static final ConfigKey<WireFormat> WIRE_FORMAT = key("sync.wire-format",
       ValueType.oneOf(WireFormat.class), "binary", "Uplink body format: compact binary, or JSON (readable).");
   static final ConfigKey<ContentEncoding> COMPRESSION = key("sync.compression",
@@ -121,11 +124,20 @@ final class AgentKeys {
       "While the server refuses the token (401/403), one try per this interval; nothing is dead-lettered.");
   static final ConfigKey<Duration> HEARTBEAT_ONLINE = key("sync.heartbeat-online",
       duration(Duration.ofMillis(100), Duration.ofHours(1)), "10s", "Heartbeat interval while the link is up and idle.");
+  static final ConfigKey<Duration> HEARTBEAT_DEGRADED = key("sync.heartbeat-degraded",
+      duration(Duration.ofMillis(100), Duration.ofHours(1)), "1s",
+      "Heartbeat interval while the link is DEGRADED; these probes bring it back to ONLINE.");
   static final ConfigKey<Duration> HEARTBEAT_OFFLINE_MIN = key("sync.heartbeat-offline-min",
       duration(Duration.ofMillis(100), Duration.ofHours(1)), "1s", "First probe interval once the link is down; doubles up to the max.");
   static final ConfigKey<Duration> HEARTBEAT_OFFLINE_MAX = key("sync.heartbeat-offline-max",
       duration(Duration.ofMillis(100), Duration.ofHours(1)), "1m",
       "Longest probe interval while the link is down. Must be at least `sync.heartbeat-offline-min`.");
+  static final ConfigKey<Duration> LINK_SAMPLE_MAX_AGE = key("sync.link-sample-max-age",
+      duration(Duration.ofSeconds(1), Duration.ofHours(1)), "30s",
+      "Request outcomes older than this no longer count when judging the link DEGRADED.");
+  static final ConfigKey<Integer> LINK_RECOVERY_SAMPLES = key("sync.link-recovery-samples",
+      integer(1, 100), "3",
+      "Fast answers in a row (heartbeats or small requests) that bring a DEGRADED link back to ONLINE.");
   static final ConfigKey<Duration> HEALTH_REPORT = key("sync.health-report-interval",
       duration(Duration.ofSeconds(1), Duration.ofHours(24)), "30s", "How often connection health is reported to the server.");
   static final ConfigKey<Duration> IDLE_POLL = key("sync.idle-poll",

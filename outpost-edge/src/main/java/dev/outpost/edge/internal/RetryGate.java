@@ -11,7 +11,9 @@ import org.slf4j.LoggerFactory;
 /**
  * When the sync engine may send again, and what went wrong last: the retry backoff (reset on
  * success), the server's Retry-After, the pause after 401/403/415 (one try per interval), and
- * the batch size learned from 413 answers. Logs a failure streak and a pause once, when they
+ * the batch size learned from 413 answers (doubled again after {@code growAfter} successful
+ * batches; a grown size the server refuses again makes the next wait twice as long,
+ * so a fixed server limit costs ever rarer 413s). Logs a failure streak and a pause once, when they
  * begin.
  *
  * <p>Thread-safe (all state under this object's monitor). In memory only: a restart forgets
@@ -31,15 +33,27 @@ public final class RetryGate {
   private int failedAttempts;
   private ErrorKind pausedBy;
   private long pausedUntilMillis;
+  /** Most records per batch since a 413; {@link Integer#MAX_VALUE} when nothing was refused. */
   private int learnedMaxRecords = Integer.MAX_VALUE;
+  private int growAfter;
+  private int successesSinceTooLarge;
+  private boolean grownSinceTooLarge;
   private ErrorKind lastErrorKind;
   private String lastError;
   private Instant lastErrorAt;
   private Instant lastSuccess;
 
-  public RetryGate(Backoff backoff, Duration pauseInterval) {
+  /**
+   * @param growAfter successful batches after which a batch size learned from a 413
+   *     doubles again (>= 1)
+   */
+  public RetryGate(Backoff backoff, Duration pauseInterval, int growAfter) {
+    if (growAfter < 1) {
+      throw new IllegalArgumentException("growAfter < 1: " + growAfter);
+    }
     this.backoff = backoff;
     this.pauseInterval = pauseInterval;
+    this.growAfter = growAfter;
   }
 
   /**
@@ -67,10 +81,30 @@ public final class RetryGate {
 
   /** The server answered 413 for a part of {@code size} records: lease smaller batches. */
   public synchronized void tooLarge(int size) {
+    if (grownSinceTooLarge) {
+      growAfter = (int) Math.min(2L * growAfter, 1 << 16); // the grown size was too much again
+    }
+    grownSinceTooLarge = false;
+    successesSinceTooLarge = 0;
+    int before = learnedMaxRecords;
     learnedMaxRecords = Math.min(learnedMaxRecords, size / 2 + 1);
+    if (learnedMaxRecords < before) {
+      LOG.info("server refused a batch of {} records as too large: batches of at most {} now, "
+          + "doubling after {} successful ones", size, learnedMaxRecords, growAfter);
+    }
+  }
+
+  /** Successful batches needed before a learned batch size doubles now. */
+  public synchronized int growAfter() {
+    return growAfter;
   }
 
   public synchronized void succeeded(Instant now) {
+    if (learnedMaxRecords != Integer.MAX_VALUE && ++successesSinceTooLarge >= growAfter) {
+      successesSinceTooLarge = 0;
+      grownSinceTooLarge = true;
+      learnedMaxRecords = learnedMaxRecords > Integer.MAX_VALUE / 2 ? Integer.MAX_VALUE : learnedMaxRecords * 2;
+    }
     failedAttempts = 0;
     notBeforeMillis = 0;
     lastSuccess = now;

@@ -100,9 +100,9 @@ public final class SensorDevice implements AutoCloseable {
 
   /**
    * Settings that show a fault within a second or two and recover as fast: short timeouts,
-   * fast heartbeats, short backoff, DEGRADED above 1.5 s latency or 30 % failures. A DEGRADED
-   * link sends only HIGH and CRITICAL, so with nothing urgent pending only heartbeats can bring
-   * it back to ONLINE: they run every 500 ms and the quality window is 8 outcomes.
+   * fast probes while the link is down, short backoff, DEGRADED above 1.5 s latency or 30 %
+   * failures. The way back from DEGRADED is the engine's default (a heartbeat a second while
+   * DEGRADED, three fast answers in a row), as is the 10 s heartbeat while ONLINE.
    */
   static SyncConfig demoSync(URI server, String id, String token) {
     return SyncConfig.builder(server, id, token)
@@ -114,9 +114,9 @@ public final class SensorDevice implements AutoCloseable {
         .leaseTimeout(Duration.ofSeconds(10))
         .retry(Duration.ofMillis(100), Duration.ofSeconds(2))
         .authRetryInterval(Duration.ofSeconds(5))
-        .heartbeat(Duration.ofMillis(500), Duration.ofMillis(250), Duration.ofSeconds(1))
+        .heartbeat(Duration.ofSeconds(10), Duration.ofMillis(250), Duration.ofSeconds(1))
         .healthReportInterval(Duration.ofSeconds(5))
-        .linkPolicy(new LinkStateMachine.Policy(8, 0.3, Duration.ofMillis(1500), 3, Duration.ofSeconds(2)))
+        .linkPolicy(new LinkStateMachine.Policy(20, 0.3, Duration.ofMillis(1500), 3, Duration.ofSeconds(2)))
         .build();
   }
 
