@@ -6,7 +6,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -108,7 +107,7 @@ final class StoreFile {
           for (String ddl : Schema.CREATE) {
             s.execute(ddl);
           }
-          long epoch = newEpoch();
+          long epoch = Epochs.newEpoch();
           putMeta(c, "format", Schema.FORMAT);
           putMeta(c, "epoch", epoch);
           putMeta(c, "created_at", clock.millis());
@@ -192,14 +191,6 @@ final class StoreFile {
     }
   }
 
-  private static long newEpoch() {
-    long epoch;
-    SecureRandom random = new SecureRandom();
-    do {
-      epoch = random.nextLong();
-    } while (epoch == 0);
-    return epoch;
-  }
 
   private static boolean isCorruption(SQLException e) {
     int code = e.getErrorCode() & 0xff;

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -84,7 +83,7 @@ public final class StoreRepair {
       dead = copy(old, out, "dead_letters", DEAD_COLS, 9, upper, unreadable, progress);
       maxSeq = upper;
       boolean kept = meta.getOrDefault("epoch", 0L) != 0L;
-      long epoch = kept ? meta.get("epoch") : newEpoch();
+      long epoch = kept ? meta.get("epoch") : Epochs.newEpoch();
       out.setAutoCommit(false);
       try (Statement s = out.createStatement()) {
         s.executeUpdate("UPDATE records SET state = " + Schema.PENDING + ", lease_until = 0 WHERE state = "
@@ -230,12 +229,4 @@ public final class StoreRepair {
     return Files.exists(wal) ? Files.size(wal) : 0;
   }
 
-  private static long newEpoch() {
-    SecureRandom random = new SecureRandom();
-    long epoch;
-    do {
-      epoch = random.nextLong();
-    } while (epoch == 0);
-    return epoch;
-  }
 }

@@ -75,6 +75,16 @@ class DurabilityIdentityTest {
   }
 
   @Test
+  void epochsArePositiveAndExactAsJsonNumbers() {
+    // JSON readers that use doubles are exact only below 2^53; the dedupe key must survive them.
+    for (int i = 0; i < 10_000; i++) {
+      long epoch = Epochs.newEpoch();
+      assertThat(epoch).isPositive().isLessThan(1L << 53);
+      assertThat((long) (double) epoch).isEqualTo(epoch);
+    }
+  }
+
+  @Test
   void concurrentAppendsShareCommitsAndGetDistinctSeqs() throws Exception {
     int threads = 8;
     int each = 500;
