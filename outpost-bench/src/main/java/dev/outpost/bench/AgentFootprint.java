@@ -4,6 +4,7 @@ import dev.outpost.core.Priority;
 import dev.outpost.edge.NewRecord;
 import dev.outpost.edge.Outbox;
 import dev.outpost.edge.OutboxConfig;
+import dev.outpost.edge.agent.AgentJvmOptions;
 import dev.outpost.sim.AgentProcessMain;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -52,8 +53,8 @@ public final class AgentFootprint {
    */
   public record Profile(String name, List<String> jvmFlags, boolean sharedArchive) {
     public static final Profile JVM_DEFAULTS = new Profile("JVM defaults", List.of(), false);
-    public static final Profile EDGE = new Profile("edge flags",
-        List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), false);
+    /** The flags {@code ./outpost agent} and the deployment docs ship (agent-jvm.options). */
+    public static final Profile EDGE = new Profile("edge flags", AgentJvmOptions.shipped(), false);
     public static final Profile EDGE_CDS = new Profile("edge flags + CDS", EDGE.jvmFlags(), true);
     public static final List<Profile> ALL = List.of(JVM_DEFAULTS, EDGE, EDGE_CDS);
   }
