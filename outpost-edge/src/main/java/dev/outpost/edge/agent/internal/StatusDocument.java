@@ -57,6 +57,8 @@ public final class StatusDocument {
     storage.put("bytes_used", s.bytesUsed());
     storage.put("budget_bytes", s.budgetBytes());
     storage.put("fullness_warning", s.fullnessWarning());
+    storage.put("disk_full_refusals", s.diskFullRefusals());
+    storage.put("last_error", s.lastStorageError());
     root.put("dead_letters", s.deadLetters());
     ObjectNode counters = root.putObject("counters");
     counters.put("evicted", s.evicted());
