@@ -43,7 +43,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Errors are JSON {@code {"error":{"code":…,"message":…}}}: 400 bad input, 413 too large, 507
  * outbox full (budget used up, or the file system full: nothing written), 500 storage_error (the
- * store could not commit; nothing written), 503 shutting down. A 202 is sent only after the outbox's durable
+ * store could not commit; nothing written), 503 shutting down. A body over the request limit
+ * (max of api.max-batch-bytes and the payload limit) is refused with 413 from its Content-Length
+ * before it is read, and the connection is closed: a client sending such a body may see a reset
+ * instead of the 413 unless it sends {@code Expect: 100-continue} (curl does for big bodies). A 202 is sent only after the outbox's durable
  * commit returned, so a crash after it loses nothing; a crash before it may or may not have
  * stored the record (the producer retries; the seq tells duplicates apart).
  *
