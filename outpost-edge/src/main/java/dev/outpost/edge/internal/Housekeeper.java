@@ -121,8 +121,9 @@ final class Housekeeper {
       // once per free page inside one transaction (one fsync), bounded
       long after = loop.inTransaction(txn -> {
         long left = before;
-        try (Statement s = txn.connection.createStatement()) {
-          PreparedStatement vacuum = txn.prepare("PRAGMA incremental_vacuum");
+        // not cached: the pragma's statement stays in progress until closed, and COMMIT needs none
+        try (Statement s = txn.connection.createStatement();
+            PreparedStatement vacuum = txn.connection.prepareStatement("PRAGMA incremental_vacuum")) {
           for (int round = 0; round < 4 && left > 0; round++) {
             for (long i = 0; i < left; i++) {
               vacuum.execute();
