@@ -42,6 +42,7 @@ final class DiskReserve {
   private final AtomicLong refusals = new AtomicLong();
   private volatile boolean full;
   private volatile String lastError;
+  private volatile String lastFullMessage = "database or disk is full";
   private long nextProbeNanos;
 
   DiskReserve(Path dir, String store) {
@@ -78,6 +79,9 @@ final class DiskReserve {
 
   /** Remembers a storage error for stats (a full disk or an I/O error). */
   void storageError(SQLException e) {
+    if (isDiskFull(e)) {
+      lastFullMessage = e.getMessage();
+    }
     lastError = (isDiskFull(e) ? "disk full at " : "storage error at ") + store + ": " + e.getMessage();
   }
 
@@ -120,7 +124,7 @@ final class DiskReserve {
       return null;
     }
     refusals.incrementAndGet();
-    String why = cause != null ? cause.getMessage() : lastError != null ? lastError : "SQLITE_FULL";
+    String why = cause != null ? cause.getMessage() : lastFullMessage;
     return new OutboxDiskFullException("outbox full: disk full at " + store + " (SQLITE_FULL: " + why + "); "
         + Budget.mib(usableSpace()) + " free on that file system. Appends are refused until space"
         + " returns: deliver the backlog or free space there; the outbox resumes by itself", cause);
