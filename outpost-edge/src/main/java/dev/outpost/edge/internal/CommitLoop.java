@@ -29,9 +29,10 @@ import org.slf4j.LoggerFactory;
  * reopened if it stays stuck in it, see {@link WriteConnection}), every operation in it fails with
  * {@link OutboxStorageException}, the counts stay as they were, and the seqs it took are skipped
  * (never handed out again by this process; they were never acknowledged). A full file system
- * (SQLITE_FULL) turns the store disk full ({@link DiskReserve}): the reserve is released, the WAL
- * truncated, the failed group is tried once more with its appends refused (so its acks and leases
- * still commit), and appends fail with {@link OutboxDiskFullException} until space returns.
+ * (SQLITE_FULL) turns the store disk full ({@link DiskReserve}): the WAL is truncated, appends
+ * fail with {@link OutboxDiskFullException} until space returns, and a failed group holding a
+ * lease, ack or other work releases the disk reserve and is tried once more with its appends
+ * refused, so deliveries still commit.
  *
  * <p>Back-pressure: the queue holds at most 8 x {@code groupCommitMaxRecords} operations;
  * {@link #submit} (and so {@code appendAsync}) blocks while it is full.
@@ -272,7 +273,8 @@ final class CommitLoop implements Runnable {
       finishTxn(txn, nextSeq - seqBefore);
     } catch (SQLException | RuntimeException e) {
       SQLException sql = rollback(e);
-      if (sql != null && DiskReserve.isDiskFull(sql) && freeSpace(sql) && attempt == 0) {
+      boolean work = group.stream().anyMatch(op -> op instanceof Op.Work<?>);
+      if (DiskReserve.isDiskFull(sql) && freeSpace(sql, work) && work && attempt == 0) {
         return false;
       }
       OutboxStorageException failure = new OutboxStorageException("outbox " + store + ": commit failed,"
@@ -299,9 +301,13 @@ final class CommitLoop implements Runnable {
     return DiskReserve.isDiskFull(sql) ? reserve.refusal(sql) : failure;
   }
 
-  /** After SQLITE_FULL: the store turns disk full; true if the reserve or the WAL freed space. */
-  private boolean freeSpace(SQLException sql) {
-    boolean freed = reserve.diskFull(sql);
+  /**
+   * After SQLITE_FULL: the store turns disk full, the WAL is truncated, and work that must commit
+   * (deliveries, housekeeping) gets the disk reserve; true if space was freed.
+   */
+  private boolean freeSpace(SQLException sql, boolean work) {
+    reserve.diskFull(sql);
+    boolean freed = work && reserve.release();
     return connection.checkpoint("TRUNCATE") || freed;
   }
 
@@ -378,7 +384,7 @@ final class CommitLoop implements Runnable {
         return result;
       } catch (SQLException | RuntimeException e) {
         SQLException sql = rollback(e);
-        if (sql != null && DiskReserve.isDiskFull(sql) && freeSpace(sql) && attempt == 0) {
+        if (DiskReserve.isDiskFull(sql) && freeSpace(sql, true) && attempt == 0) {
           continue;
         }
         remeasure();

@@ -15,9 +15,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The store's answer to a full file system. Next to the database lies {@value #FILE}, a file of
  * {@value #BYTES} bytes written at open. When a write fails with {@code SQLITE_FULL} the store
- * turns <em>disk full</em>: the reserve is deleted, which gives SQLite room to roll back, to
- * checkpoint and truncate the WAL, and to commit the deletes of acks, expiry and housekeeping (a
- * delete needs WAL space too), so the backlog can drain while the disk is full. Appends are
+ * turns <em>disk full</em>. The reserve is kept while only appends fail (another program may be
+ * filling the disk too); when a lease, ack or housekeeping transaction fails with SQLITE_FULL it
+ * is deleted ({@link #release}), which gives SQLite room to commit those (a delete needs WAL
+ * space too), so the backlog can drain even when the disk is completely full. Appends are
  * refused with {@link OutboxDiskFullException} while disk full; at most every
  * {@value #PROBE_MILLIS} ms an append attempt probes the file system, and once there is room for
  * twice the reserve the reserve is written again and appends are accepted: no restart needed.
@@ -85,26 +86,31 @@ final class DiskReserve {
     lastError = (isDiskFull(e) ? "disk full at " : "storage error at ") + store + ": " + e.getMessage();
   }
 
-  /**
-   * A write failed with SQLITE_FULL: the store is disk full; deletes the reserve (once per
-   * episode) so rollback, checkpoints and deletes have room. Returns true if space was freed.
-   */
-  boolean diskFull(SQLException e) {
+  /** A write failed with SQLITE_FULL: the store is disk full (logged once per episode). */
+  void diskFull(SQLException e) {
     storageError(e);
-    boolean freed = false;
     if (!full) {
       full = true;
       nextProbeNanos = System.nanoTime() + PROBE_MILLIS * 1_000_000;
-      try {
-        freed = Files.deleteIfExists(file);
-      } catch (IOException io) {
-        e.addSuppressed(io);
-      }
       log.error("Outbox {}: the file system is full ({}); appends are refused until space returns,"
-          + " the {} reserve was {} so the backlog can still drain", store, e.getMessage(),
-          Budget.mib(BYTES), freed ? "released" : "already gone");
+          + " deliveries go on", store, e.getMessage());
     }
-    return freed;
+  }
+
+  /**
+   * A lease, ack or housekeeping transaction needs room on a full disk: deletes the reserve.
+   * Returns true if that freed space (false when it was already gone).
+   */
+  boolean release() {
+    try {
+      if (Files.deleteIfExists(file)) {
+        log.warn("Outbox {}: released the {} disk reserve so the backlog can drain", store, Budget.mib(BYTES));
+        return true;
+      }
+    } catch (IOException e) {
+      log.warn("Outbox {}: cannot delete the disk reserve {}: {}", store, file, e.toString());
+    }
+    return false;
   }
 
   /**

@@ -83,12 +83,14 @@ class CommitFaultTest {
   void aCommitFailingWithSqliteFullRefusesAsDiskFullAndTheNextCommitSucceedsWithoutReopening() {
     AtomicInteger failures = new AtomicInteger();
     CommitLoop.CommitFault fault = records -> {
-      if (records > 0 && failures.getAndDecrement() > 0) {
+      if (failures.getAndDecrement() > 0) {
         throw new SQLException("[SQLITE_FULL] database or disk is full (injected)", null, 13);
       }
     };
     List<Long> acknowledged = new ArrayList<>();
-    try (SqliteOutbox outbox = SqliteOutbox.open(dir, OutboxConfig.defaults(), fault)) {
+    // no scheduled housekeeping: each injected failure hits the commit the test makes next
+    OutboxConfig config = OutboxConfig.builder().housekeepingInterval(Duration.ofHours(1)).build();
+    try (SqliteOutbox outbox = SqliteOutbox.open(dir, config, fault)) {
       for (int i = 0; i < 10; i++) {
         acknowledged.add(outbox.append("t", bytes("ok" + i), Priority.HIGH));
       }
@@ -98,7 +100,7 @@ class CommitFaultTest {
           .hasMessageStartingWith("outbox full: disk full at " + dir.resolve(Schema.DB_FILE))
           .hasMessageContaining("SQLITE_FULL");
       assertThat(outbox.stats().pendingTotal()).as("counts unchanged by the failed commit").isEqualTo(10);
-      assertThat(outbox.stats().lastSeq()).as("seq 11 was taken by the failed commit: skipped").isEqualTo(11);
+      assertThat(outbox.stats().lastSeq()).as("the highest committed seq").isEqualTo(10);
       assertThat(outbox.stats().diskFullRefusals()).isEqualTo(1);
       assertThat(outbox.stats().lastStorageError()).startsWith("disk full at").contains("SQLITE_FULL");
       List<Long> after = new ArrayList<>();
@@ -118,7 +120,10 @@ class CommitFaultTest {
       failures.set(1);
       List<Long> leased = outbox.lease(LeaseRequest.of(3)).seqs();
       assertThat(leased).containsExactlyElementsOf(acknowledged.subList(0, 3));
+      assertThat(failures.get()).as("the lease's first commit failed").isNegative();
+      failures.set(1);
       outbox.ack(leased);
+      assertThat(failures.get()).as("the ack's first commit failed").isNegative();
       acknowledged.removeAll(leased);
       assertThat(outbox.stats().pendingTotal()).isEqualTo(8);
       assertThat(outbox.stats().inFlight()).isZero();
