@@ -87,6 +87,10 @@ public final class StatusDocument {
         + String.format(" (%.1f%%)", budget == 0 ? 0.0 : 100.0 * used / budget)
         + (storage.path("fullness_warning").asInt() > 0
             ? "  WARNING: above " + storage.path("fullness_warning").asInt() + "%" : ""));
+    if (storage.path("disk_full_refusals").asLong() > 0 || !"-".equals(text(storage.path("last_error")))) {
+      row(sb, "storage error", text(storage.path("last_error")) + "  (" + storage.path("disk_full_refusals").asLong()
+          + " appends refused: disk full)");
+    }
     JsonNode backlog = doc.path("backlog");
     row(sb, "backlog", backlog.path("total").asLong() + " pending, " + backlog.path("in_flight").asLong()
         + " in flight, oldest " + backlog.path("oldest_age_ms").asLong() / 1000 + " s");
