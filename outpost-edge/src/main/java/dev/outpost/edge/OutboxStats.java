@@ -23,6 +23,10 @@ import java.util.Map;
  * @param lastSeq the highest seq ever assigned
  * @param corruptStoresMovedAside how many times a corrupt store was found and moved aside
  * @param purged dead letters deleted for good by {@link Outbox#purgeDeadLetters}, ever
+ * @param diskFullRefusals appends refused because the file system was full (SQLITE_FULL), since
+ *     this process opened the store
+ * @param lastStorageError the last storage error a write met (e.g. {@code disk full at ...
+ *     (SQLITE_FULL)}), or null if none since open
  */
 public record OutboxStats(
     Map<Priority, Long> pendingCount,
@@ -39,7 +43,9 @@ public record OutboxStats(
     long epoch,
     long lastSeq,
     long corruptStoresMovedAside,
-    long purged) {
+    long purged,
+    long diskFullRefusals,
+    String lastStorageError) {
 
   public OutboxStats {
     pendingCount = Map.copyOf(pendingCount);

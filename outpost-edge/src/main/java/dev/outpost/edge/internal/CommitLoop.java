@@ -1,15 +1,13 @@
 package dev.outpost.edge.internal;
 
 import dev.outpost.edge.OutboxConfig;
+import dev.outpost.edge.OutboxDiskFullException;
 import dev.outpost.edge.OutboxFullException;
 import dev.outpost.edge.OutboxStorageException;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -27,9 +25,14 @@ import org.slf4j.LoggerFactory;
  * live tally and completes the futures. Seqs are assigned here from an in-memory counter.
  *
  * <p>Crash behaviour: a future completes only after its commit returned, so every completed
- * append survives a crash. If a commit fails, the transaction is rolled back, every operation in
- * it fails with {@link OutboxStorageException}, the counts stay as they were, and the seqs it
- * took are skipped (never handed out again by this process; they were never acknowledged).
+ * append survives a crash. If a commit fails, the transaction is rolled back (the connection is
+ * reopened if it stays stuck in it, see {@link WriteConnection}), every operation in it fails with
+ * {@link OutboxStorageException}, the counts stay as they were, and the seqs it took are skipped
+ * (never handed out again by this process; they were never acknowledged). A full file system
+ * (SQLITE_FULL) turns the store disk full ({@link DiskReserve}): the WAL is truncated, appends
+ * fail with {@link OutboxDiskFullException} until space returns, and a failed group holding a
+ * lease, ack or other work releases the disk reserve and is tried once more with its appends
+ * refused, so deliveries still commit.
  *
  * <p>Back-pressure: the queue holds at most 8 x {@code groupCommitMaxRecords} operations;
  * {@link #submit} (and so {@code appendAsync}) blocks while it is full.
@@ -59,32 +62,36 @@ final class CommitLoop implements Runnable {
   final ReentrantLock commitLock = new ReentrantLock();
   /** Operations queued or in the writer's hands, not yet completed: 0 means the writer is idle. */
   private final AtomicInteger outstanding = new AtomicInteger();
-  private final Connection connection;
+  private final WriteConnection connection;
+  private final DiskReserve reserve;
   private final OutboxConfig config;
   private final Budget budget;
   private final Tally live;
   private final String store;
   private final CommitFault fault;
-  private final Map<String, PreparedStatement> statements = new HashMap<>();
-  private final PreparedStatement insert;
+  private PreparedStatement insert;
   private final long maxWaitNanos;
   private long nextSeq;
   private volatile long lastSeq;
   private volatile boolean stopping;
 
-  CommitLoop(Connection connection, OutboxConfig config, Budget budget, Tally live, long lastSeq,
-      String store, CommitFault fault) throws SQLException {
+  CommitLoop(WriteConnection connection, DiskReserve reserve, OutboxConfig config, Budget budget, Tally live,
+      long lastSeq, String store, CommitFault fault) throws SQLException {
     this.connection = connection;
+    this.reserve = reserve;
     this.config = config;
     this.budget = budget;
     this.live = live;
     this.store = store;
     this.fault = fault;
-    this.insert = connection.prepareStatement(Schema.INSERT);
     this.queue = new LinkedBlockingQueue<>(Math.max(1024, config.groupCommitMaxRecords() * 8));
     this.maxWaitNanos = config.groupCommitMaxWait().toNanos();
     this.lastSeq = lastSeq;
     this.nextSeq = lastSeq + 1;
+  }
+
+  WriteConnection connection() {
+    return connection;
   }
 
   /** The highest seq committed so far (or known at open). */
@@ -241,9 +248,17 @@ final class CommitLoop implements Runnable {
   }
 
   private void commitGroup(List<Op> group) {
-    Txn txn = new Txn(connection, config.clock().millis(), statements);
+    for (int attempt = 0; !tryCommitGroup(group, attempt); attempt++) {
+      // tried once more after a full disk freed space: its appends are refused, its acks commit
+    }
+  }
+
+  /** One attempt; false if it should be tried again (a first SQLITE_FULL that freed space). */
+  private boolean tryCommitGroup(List<Op> group, int attempt) {
     long seqBefore = nextSeq;
     try {
+      Txn txn = new Txn(connection.connection(), config.clock().millis(), connection.statements());
+      insert = txn.prepare(Schema.INSERT);
       begin();
       int inserted = 0;
       for (Op op : group) {
@@ -257,22 +272,58 @@ final class CommitLoop implements Runnable {
       flush(inserted);
       finishTxn(txn, nextSeq - seqBefore);
     } catch (SQLException | RuntimeException e) {
-      rollback(e);
-      OutboxStorageException failure = new OutboxStorageException(
-          "outbox " + store + ": commit failed, nothing of it was acknowledged: " + e.getMessage(), e);
+      SQLException sql = rollback(e);
+      boolean work = group.stream().anyMatch(op -> op instanceof Op.Work<?>);
+      if (DiskReserve.isDiskFull(sql) && freeSpace(sql, work) && work && attempt == 0) {
+        return false;
+      }
+      OutboxStorageException failure = new OutboxStorageException("outbox " + store + ": commit failed,"
+          + " nothing of it was acknowledged" + (DiskReserve.isDiskFull(sql) ? " (disk full, SQLITE_FULL)"
+              : DiskReserve.isStorageError(sql) ? " (storage error, SQLITE_IOERR)" : "") + ": " + e.getMessage(), e);
       for (Op op : group) {
-        op.fail(op instanceof Op.Append a && a.refused != null ? a.refused : failure);
+        op.fail(op instanceof Op.Append a ? refusedOr(a, sql, failure) : failure);
       }
       remeasure();
-      return;
+      return true;
     }
     lastSeq = nextSeq - 1;
     for (Op op : group) {
       complete(op);
     }
+    afterCommit();
+    return true;
+  }
+
+  private RuntimeException refusedOr(Op.Append a, SQLException sql, OutboxStorageException failure) {
+    if (a.refused != null) {
+      return a.refused;
+    }
+    return DiskReserve.isDiskFull(sql) ? reserve.refusal(sql) : failure;
+  }
+
+  /**
+   * After SQLITE_FULL: the store turns disk full, the WAL is truncated, and work that must commit
+   * (deliveries, housekeeping) gets the disk reserve; true if space was freed.
+   */
+  private boolean freeSpace(SQLException sql, boolean work) {
+    reserve.diskFull(sql);
+    boolean freed = work && reserve.release();
+    return connection.checkpoint("TRUNCATE") || freed;
+  }
+
+  /** While disk full, checkpoints after each commit so the WAL restarts instead of growing. */
+  private void afterCommit() {
+    if (reserve.full()) {
+      connection.checkpoint("PASSIVE");
+    }
   }
 
   private int insert(Txn txn, Op.Append a, int inserted) throws SQLException {
+    OutboxDiskFullException diskFull = reserve.refusal(null);
+    if (diskFull != null) {
+      a.refused = diskFull;
+      return 0;
+    }
     OutboxFullException full = budget.admit(txn, a.topRank, a.bytes, live);
     if (full != null) {
       a.refused = full;
@@ -323,16 +374,22 @@ final class CommitLoop implements Runnable {
 
   /** Runs {@code work} in its own transaction on the writer thread (housekeeping, open). */
   <T> T inTransaction(Txn.Work<T> work) throws SQLException {
-    Txn txn = new Txn(connection, config.clock().millis(), statements);
-    try {
-      begin();
-      T result = work.run(txn);
-      finishTxn(txn, 0);
-      return result;
-    } catch (SQLException | RuntimeException e) {
-      rollback(e);
-      remeasure();
-      throw e;
+    for (int attempt = 0; ; attempt++) {
+      try {
+        Txn txn = new Txn(connection.connection(), config.clock().millis(), connection.statements());
+        begin();
+        T result = work.run(txn);
+        finishTxn(txn, 0);
+        afterCommit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        SQLException sql = rollback(e);
+        if (DiskReserve.isDiskFull(sql) && freeSpace(sql, true) && attempt == 0) {
+          continue;
+        }
+        remeasure();
+        throw e;
+      }
     }
   }
 
@@ -370,34 +427,37 @@ final class CommitLoop implements Runnable {
     exec("BEGIN IMMEDIATE");
   }
 
-  /** BEGIN, COMMIT and ROLLBACK, prepared once and reused. */
   private void exec(String sql) throws SQLException {
-    PreparedStatement p = statements.get(sql);
-    if (p == null) {
-      p = connection.prepareStatement(sql);
-      statements.put(sql, p);
-    }
-    p.execute();
+    connection.exec(sql);
   }
 
-  private void rollback(Exception cause) {
-    try {
-      insert.clearParameters();
-      insert.clearBatch();
-    } catch (SQLException e) {
-      cause.addSuppressed(e);
+  /** Rolls back (reopening a stuck connection); returns the SQLite error behind {@code cause}, if any. */
+  private SQLException rollback(Exception cause) {
+    if (insert != null) {
+      try {
+        insert.clearParameters();
+        insert.clearBatch();
+      } catch (SQLException e) {
+        cause.addSuppressed(e);
+      }
     }
-    try {
-      exec("ROLLBACK");
-    } catch (SQLException e) {
-      cause.addSuppressed(e);
+    connection.rollBack(cause);
+    SQLException sql = null;
+    for (Throwable t = cause; t != null && sql == null; t = t.getCause()) {
+      sql = t instanceof SQLException s ? s : null;
     }
-    log.error("Outbox {}: transaction rolled back: {}", store, cause.toString());
+    if (sql != null && (DiskReserve.isDiskFull(sql) || DiskReserve.isStorageError(sql))) {
+      reserve.storageError(sql);
+    }
+    if (!reserve.full() || !DiskReserve.isDiskFull(sql)) {
+      log.error("Outbox {}: transaction rolled back: {}", store, cause.toString());
+    }
+    return sql;
   }
 
   private void remeasure() {
     try {
-      budget.measure(new Txn(connection, config.clock().millis(), statements));
+      budget.measure(new Txn(connection.connection(), config.clock().millis(), connection.statements()));
     } catch (SQLException e) {
       log.warn("Outbox {}: cannot re-measure size after a failed commit: {}", store, e.toString());
     }

@@ -1,7 +1,6 @@
 package dev.outpost.edge.internal;
 
 import dev.outpost.edge.OutboxConfig;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -35,19 +34,19 @@ final class Housekeeper {
   private final Budget budget;
   private final Tally live;
   private final OutboxConfig config;
-  private final Connection connection;
+  private final DiskReserve reserve;
   private final String store;
   private final Checkpointer checkpointer;
 
   Housekeeper(CommitLoop loop, Deliveries deliveries, Budget budget, Tally live, OutboxConfig config,
-      Connection connection, String store, Checkpointer checkpointer) {
+      DiskReserve reserve, String store, Checkpointer checkpointer) {
     this.checkpointer = checkpointer;
     this.loop = loop;
     this.deliveries = deliveries;
     this.budget = budget;
     this.live = live;
     this.config = config;
-    this.connection = connection;
+    this.reserve = reserve;
     this.store = store;
   }
 
@@ -106,39 +105,44 @@ final class Housekeeper {
     return n;
   }
 
-  /** Gives free pages back to the file system and truncates the WAL. */
+  /**
+   * Gives free pages back to the file system and truncates the WAL. While the disk is full every
+   * free page counts (the reserve comes back only once the file system has room), and the vacuum
+   * transaction goes through the writer's recovery (rollback, reopen) like any other.
+   */
   void reclaimSpace() throws SQLException {
-    try (Statement s = connection.createStatement()) {
-      long free = freePages(s);
-      if (free >= VACUUM_FREE_PAGES) {
-        long before = free;
-        // sqlite-jdbc steps this pragma once per execute and each step frees one page: step it
-        // once per free page inside one transaction (one fsync), bounded
-        s.execute("BEGIN IMMEDIATE");
-        try {
-          try (PreparedStatement vacuum = connection.prepareStatement("PRAGMA incremental_vacuum")) {
-            for (int round = 0; round < 4 && free > 0; round++) {
-              for (long i = 0; i < free; i++) {
-                vacuum.execute();
-              }
-              free = freePages(s);
+    long free;
+    try (Statement s = loop.connection().connection().createStatement()) {
+      free = freePages(s);
+    }
+    if (free >= (reserve.full() ? 1 : VACUUM_FREE_PAGES)) {
+      long before = free;
+      // sqlite-jdbc steps this pragma once per execute and each step frees one page: step it
+      // once per free page inside one transaction (one fsync), bounded
+      long after = loop.inTransaction(txn -> {
+        long left = before;
+        // not cached: the pragma's statement stays in progress until closed, and COMMIT needs none
+        try (Statement s = txn.connection.createStatement();
+            PreparedStatement vacuum = txn.connection.prepareStatement("PRAGMA incremental_vacuum")) {
+          for (int round = 0; round < 4 && left > 0; round++) {
+            for (long i = 0; i < left; i++) {
+              vacuum.execute();
             }
+            left = freePages(s);
           }
-          s.execute("COMMIT");
-        } catch (SQLException e) {
-          s.execute("ROLLBACK");
-          throw e;
         }
-        log.debug("Outbox {}: returned {} free pages to the file system", store, before - free);
+        return left;
+      });
+      log.debug("Outbox {}: returned {} free pages to the file system", store, before - after);
+    }
+    checkpointer.lock.lock();
+    try (Statement s = loop.connection().connection().createStatement();
+        ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+      if (rs.next() && rs.getInt(1) != 0) {
+        log.debug("Outbox {}: WAL checkpoint was busy; it will be retried", store);
       }
-      checkpointer.lock.lock();
-      try (ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
-        if (rs.next() && rs.getInt(1) != 0) {
-          log.debug("Outbox {}: WAL checkpoint was busy; it will be retried", store);
-        }
-      } finally {
-        checkpointer.lock.unlock();
-      }
+    } finally {
+      checkpointer.lock.unlock();
     }
   }
 

@@ -58,7 +58,8 @@ public final class SqliteOutbox implements Outbox {
   private final CommitLoop loop;
   private final Deliveries deliveries;
   private final Housekeeper housekeeper;
-  private final Connection write;
+  private final WriteConnection write;
+  private final DiskReserve reserve;
   private final Connection read;
   private final Thread writer;
   private final ScheduledExecutorService timer;
@@ -73,7 +74,9 @@ public final class SqliteOutbox implements Outbox {
     this.lock = lock;
     this.store = StoreFile.dbPath(dir).toString();
     this.config = config;
-    this.write = opened.connection();
+    Path db = StoreFile.dbPath(dir);
+    this.write = new WriteConnection(opened.connection(), () -> StoreFile.reconnect(db), store);
+    this.reserve = new DiskReserve(dir, store);
     this.epoch = opened.meta("epoch");
     this.corruptMovedAside = opened.corruptMovedAside();
     this.live = new Tally();
@@ -82,11 +85,11 @@ public final class SqliteOutbox implements Outbox {
     live.deadLettered = opened.meta("dead_lettered");
     live.purged = opened.meta("purged");
     this.budget = new Budget(config, store);
-    long lastSeq = StoreFile.recover(write, live, opened.meta("last_seq"), store);
-    this.loop = new CommitLoop(write, config, budget, live, lastSeq, store, fault);
+    long lastSeq = StoreFile.recover(opened.connection(), live, opened.meta("last_seq"), store);
+    this.loop = new CommitLoop(write, reserve, config, budget, live, lastSeq, store, fault);
     this.deliveries = new Deliveries(epoch, config.ackedRetention().isPositive(), store);
     this.checkpointer = new Checkpointer(StoreFile.dbPath(dir));
-    this.housekeeper = new Housekeeper(loop, deliveries, budget, live, config, write, store, checkpointer);
+    this.housekeeper = new Housekeeper(loop, deliveries, budget, live, config, reserve, store, checkpointer);
     loop.inTransaction(txn -> {
       budget.measure(txn);
       return null;
@@ -251,7 +254,7 @@ public final class SqliteOutbox implements Outbox {
     }
     return new OutboxStats(t.countMap(), t.bytesMap(), t.inFlight, t.deadLetters, t.evicted, t.expired,
         t.deadLettered, budget.used(), config.budgetBytes(), budget.warningLevel(), oldestPendingAge(t),
-        epoch, loop.lastSeq(), corruptMovedAside, t.purged);
+        epoch, loop.lastSeq(), corruptMovedAside, t.purged, reserve.refusals(), reserve.lastError());
   }
 
   private long oldestPendingAge(Tally t) {
@@ -381,7 +384,7 @@ public final class SqliteOutbox implements Outbox {
     }
     loop.commitLock.lock();
     try {
-      try (Statement s = write.createStatement()) {
+      try (Statement s = write.connection().createStatement()) {
         s.executeUpdate("UPDATE meta SET value = 1 WHERE key = 'clean'");
       }
       housekeeper.reclaimSpace();
@@ -391,7 +394,7 @@ public final class SqliteOutbox implements Outbox {
     } finally {
       loop.commitLock.unlock();
       StoreFile.closeQuietly(read);
-      StoreFile.closeQuietly(write);
+      write.close();
       lock.close();
     }
     log.info("Outbox {} closed at seq {}", store, loop.lastSeq());

@@ -81,14 +81,7 @@ final class StoreFile {
 
   private static Opened openExisting(Connection c, Path db, Clock clock) throws SQLException {
     try (Statement s = c.createStatement()) {
-      s.execute("PRAGMA page_size = 4096");
-      s.execute("PRAGMA auto_vacuum = INCREMENTAL");
-      s.execute("PRAGMA journal_mode = WAL");
-      s.execute("PRAGMA synchronous = FULL");
-      s.execute("PRAGMA journal_size_limit = 4194304");
-      s.execute("PRAGMA cache_size = -8192");
-      s.execute("PRAGMA temp_store = MEMORY");
-      s.execute("PRAGMA wal_autocheckpoint = 0");
+      writerPragmas(s);
       Map<String, Long> meta = readMeta(s);
       boolean created = !meta.containsKey("epoch");
       boolean unclean = !created && meta.getOrDefault("clean", 0L) != 1L;
@@ -125,6 +118,29 @@ final class StoreFile {
       }
       return new Opened(c, meta, unclean, countCorrupt(db.getParent()));
     }
+  }
+
+  /** A new write connection to an open store (after the old one got stuck), same pragmas. */
+  static Connection reconnect(Path db) throws SQLException {
+    Connection c = connect(db);
+    try (Statement s = c.createStatement()) {
+      writerPragmas(s);
+    } catch (SQLException e) {
+      closeQuietly(c);
+      throw e;
+    }
+    return c;
+  }
+
+  private static void writerPragmas(Statement s) throws SQLException {
+    s.execute("PRAGMA page_size = 4096");
+    s.execute("PRAGMA auto_vacuum = INCREMENTAL");
+    s.execute("PRAGMA journal_mode = WAL");
+    s.execute("PRAGMA synchronous = FULL");
+    s.execute("PRAGMA journal_size_limit = 4194304");
+    s.execute("PRAGMA cache_size = -8192");
+    s.execute("PRAGMA temp_store = MEMORY");
+    s.execute("PRAGMA wal_autocheckpoint = 0");
   }
 
   /** Leased rows back to pending, counts recomputed once; returns the highest seq ever used. */

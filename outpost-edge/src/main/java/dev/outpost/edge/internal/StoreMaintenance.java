@@ -110,7 +110,7 @@ public final class StoreMaintenance implements AutoCloseable {
     return new OutboxStats(count, bytes, inFlight, dead, m.getOrDefault("evicted", 0L),
         m.getOrDefault("expired", 0L), m.getOrDefault("dead_lettered", 0L), used, budgetBytes, warning,
         oldest == Long.MAX_VALUE ? 0 : Math.max(0, nowMillis - oldest), m.getOrDefault("epoch", 0L),
-        lastSeq, countAside(), m.getOrDefault("purged", 0L));
+        lastSeq, countAside(), m.getOrDefault("purged", 0L), 0, null);
   }
 
   /** Pending and in-flight records after {@code afterSeq}, by seq; {@code priority} null for all. */

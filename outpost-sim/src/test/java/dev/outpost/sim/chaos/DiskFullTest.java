@@ -25,7 +25,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -96,13 +95,11 @@ class DiskFullTest {
   }
 
   /**
-   * The same on a real 3 MiB tmpfs that fills up (ENOSPC), where mount is permitted. Disabled:
-   * today the outbox answers SQLITE_FULL with OutboxStorageException (the API's 500 "internal",
-   * not 507 "outbox full"), and its writer connection then stays broken ("cannot start a
-   * transaction within a transaction"): with the filler deleted and the link back, publishes
-   * were still refused 60 s later. This test is the spec for the fix in outpost-edge.
+   * The same on a real 3 MiB tmpfs that fills up (ENOSPC, SQLITE_FULL), where mount is permitted
+   * (skipped otherwise): publishes are refused with 507 "outbox full: disk full at ...", every
+   * 202 survives, and once the filler is deleted and the link is back, publishes succeed again
+   * with no restart.
    */
-  @Disabled("outpost-edge: SQLITE_FULL is not mapped to OutboxFullException and the writer does not recover")
   @Test
   void aRealFullFilesystemRefusesPublishesLosesNothingAndRecoversWhenSpaceReturns() throws Exception {
     SmallFilesystem fs = SmallFilesystem.tryMount(tmp.resolve("small"), 3 * 1024);
@@ -122,7 +119,9 @@ class DiskFullTest {
         HttpResponse<String> refused = publishUntilRefused(api, 5000);
         assertThat(refused).as("the 3 MiB filesystem filled up").isNotNull();
         assertThat(refused.statusCode()).as(refused.body()).isEqualTo(507);
-        assertThat(JSON.readTree(refused.body()).path("error").path("message").asText()).startsWith("outbox full");
+        assertThat(JSON.readTree(refused.body()).path("error").path("message").asText())
+            .startsWith("outbox full: disk full at " + fs.root().resolve("agent")).contains("SQLITE_FULL");
+        assertThat(status(api).path("storage").path("disk_full_refusals").asLong()).isPositive();
         Files.delete(filler); // space returns
         proxy.heal();
         await("publishes accepted again").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))

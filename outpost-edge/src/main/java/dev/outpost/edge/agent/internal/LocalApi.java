@@ -7,6 +7,7 @@ import dev.outpost.edge.DeadLetter;
 import dev.outpost.edge.NewRecord;
 import dev.outpost.edge.Outbox;
 import dev.outpost.edge.OutboxFullException;
+import dev.outpost.edge.OutboxStorageException;
 import dev.outpost.edge.agent.UplinkStatus;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -41,7 +42,11 @@ import org.slf4j.LoggerFactory;
  * </table>
  *
  * <p>Errors are JSON {@code {"error":{"code":…,"message":…}}}: 400 bad input, 413 too large, 507
- * outbox full (nothing written), 503 shutting down. A 202 is sent only after the outbox's durable
+ * outbox full (budget used up, or the file system full: nothing written), 500 storage_error (the
+ * store could not commit; nothing written), 503 shutting down. A body over the request limit
+ * (max of api.max-batch-bytes and the payload limit) is refused with 413 from its Content-Length
+ * before it is read, and the connection is closed: a client sending such a body may see a reset
+ * instead of the 413 unless it sends {@code Expect: 100-continue} (curl does for big bodies). A 202 is sent only after the outbox's durable
  * commit returned, so a crash after it loses nothing; a crash before it may or may not have
  * stored the record (the producer retries; the seq tells duplicates apart).
  *
@@ -235,8 +240,12 @@ public final class LocalApi implements AutoCloseable {
       metrics.rejectedInvalid(1);
       error(res, Status.REQUEST_ENTITY_TOO_LARGE_413, "too_large", e.getMessage());
     } catch (OutboxFullException e) {
+      // the budget, or the file system itself (OutboxDiskFullException, "outbox full: disk full at ...")
       metrics.rejectedFull(1);
       error(res, Status.INSUFFICIENT_STORAGE_507, "outbox_full", e.getMessage());
+    } catch (OutboxStorageException e) {
+      log.warn("local API request failed on storage: {}", e.getMessage());
+      error(res, Status.INTERNAL_SERVER_ERROR_500, "storage_error", e.getMessage());
     } catch (IllegalArgumentException e) {
       metrics.rejectedInvalid(1);
       boolean tooLarge = e.getMessage() != null && e.getMessage().contains("too large");

@@ -57,6 +57,8 @@ public final class StatusDocument {
     storage.put("bytes_used", s.bytesUsed());
     storage.put("budget_bytes", s.budgetBytes());
     storage.put("fullness_warning", s.fullnessWarning());
+    storage.put("disk_full_refusals", s.diskFullRefusals());
+    storage.put("last_error", s.lastStorageError());
     root.put("dead_letters", s.deadLetters());
     ObjectNode counters = root.putObject("counters");
     counters.put("evicted", s.evicted());
@@ -85,6 +87,10 @@ public final class StatusDocument {
         + String.format(" (%.1f%%)", budget == 0 ? 0.0 : 100.0 * used / budget)
         + (storage.path("fullness_warning").asInt() > 0
             ? "  WARNING: above " + storage.path("fullness_warning").asInt() + "%" : ""));
+    if (storage.path("disk_full_refusals").asLong() > 0 || !"-".equals(text(storage.path("last_error")))) {
+      row(sb, "storage error", text(storage.path("last_error")) + "  (" + storage.path("disk_full_refusals").asLong()
+          + " appends refused: disk full)");
+    }
     JsonNode backlog = doc.path("backlog");
     row(sb, "backlog", backlog.path("total").asLong() + " pending, " + backlog.path("in_flight").asLong()
         + " in flight, oldest " + backlog.path("oldest_age_ms").asLong() / 1000 + " s");

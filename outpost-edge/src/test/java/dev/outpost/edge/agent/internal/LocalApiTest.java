@@ -115,8 +115,16 @@ class LocalApiTest {
     HttpResponse<String> r = post("/v1/publish", tooMany);
     assertThat(r.statusCode()).isEqualTo(413);
     assertThat(json(r).at("/error/message").asText()).contains("api.max-batch-records (100)");
-    assertThat(post("/v1/publish", new byte[(1 << 20) + 2]).statusCode()).isEqualTo(413);
+    // over the server's request limit: the server answers 413 from the headers and closes the
+    // connection without reading the body, so a client already sending it may see a reset
+    // instead of the answer (1 in 5 here); a client sends big bodies with Expect: 100-continue
+    assertThat(postExpectingContinue("/v1/publish", new byte[(1 << 20) + 2]).statusCode()).isEqualTo(413);
     assertThat(outbox.stats().lastSeq()).isZero();
+  }
+
+  private HttpResponse<String> postExpectingContinue(String path, byte[] body) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + path)).expectContinue(true)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
