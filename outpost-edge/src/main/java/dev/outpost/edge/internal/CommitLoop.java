@@ -257,7 +257,7 @@ final class CommitLoop implements Runnable {
       flush(inserted);
       finishTxn(txn, nextSeq - seqBefore);
     } catch (SQLException | RuntimeException e) {
-      rollback(e);
+      rollback(txn, e);
       OutboxStorageException failure = new OutboxStorageException(
           "outbox " + store + ": commit failed, nothing of it was acknowledged: " + e.getMessage(), e);
       for (Op op : group) {
@@ -330,7 +330,7 @@ final class CommitLoop implements Runnable {
       finishTxn(txn, 0);
       return result;
     } catch (SQLException | RuntimeException e) {
-      rollback(e);
+      rollback(txn, e);
       remeasure();
       throw e;
     }
@@ -380,7 +380,8 @@ final class CommitLoop implements Runnable {
     p.execute();
   }
 
-  private void rollback(Exception cause) {
+  private void rollback(Txn txn, Exception cause) {
+    txn.undoInMemory();
     try {
       insert.clearParameters();
       insert.clearBatch();
