@@ -119,14 +119,22 @@ public final class BatchDelivery {
 
   private static void sort(List<Message> part, List<RecordResult> results, List<Long> ack,
       Map<Long, String> reject, List<Long> release) {
-    Map<Long, RecordResult> bySeq = new HashMap<>(results.size() * 2);
-    for (RecordResult r : results) {
-      bySeq.put(r.seq(), r);
-    }
+    // the server answers in request order: match by position, by seq only when that fails
+    Map<Long, RecordResult> bySeq = null;
     int missing = 0;
     int rejected = 0;
-    for (Message m : part) {
-      RecordResult r = bySeq.get(m.seq());
+    for (int i = 0; i < part.size(); i++) {
+      Message m = part.get(i);
+      RecordResult r = i < results.size() ? results.get(i) : null;
+      if (r == null || r.seq() != m.seq()) {
+        if (bySeq == null) {
+          bySeq = new HashMap<>(results.size() * 2);
+          for (RecordResult x : results) {
+            bySeq.put(x.seq(), x);
+          }
+        }
+        r = bySeq.get(m.seq());
+      }
       if (r == null) {
         release.add(m.seq());
         missing++;
