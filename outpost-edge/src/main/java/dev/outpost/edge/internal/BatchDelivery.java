@@ -59,6 +59,16 @@ public final class BatchDelivery {
   }
 
   public Verdict deliver(Lease lease) {
+    return deliver(lease, null);
+  }
+
+  /** The whole lease as one request body, built now (see {@link Transport#prepare}). */
+  public Transport.Prepared prepare(Lease lease) {
+    return transport.prepare(new Batch(deviceId, lease.epoch(), lease.messages()));
+  }
+
+  /** As {@link #deliver(Lease)}, sending {@code prepared} (from {@link #prepare}, or null) first. */
+  public Verdict deliver(Lease lease, Transport.Prepared prepared) {
     List<Long> ack = new ArrayList<>(lease.size());
     Map<Long, String> reject = new LinkedHashMap<>();
     List<Long> release = new ArrayList<>();
@@ -70,7 +80,9 @@ public final class BatchDelivery {
     SendOutcome.Failed failure = null;
     while (!parts.isEmpty()) {
       List<Message> part = parts.pop();
-      SendOutcome o = transport.send(new Batch(deviceId, lease.epoch(), part));
+      SendOutcome o = prepared != null && part == lease.messages()
+          ? transport.send(prepared)
+          : transport.send(new Batch(deviceId, lease.epoch(), part));
       if (o instanceof SendOutcome.Answered a) {
         answered = true;
         latency = sample(part, a.latency());
