@@ -1,7 +1,6 @@
 package dev.outpost.edge.internal;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.PriorityQueue;
@@ -49,10 +48,6 @@ final class LeaseTable {
       new PriorityQueue<>((a, b) -> Long.compare(a.deadline, b.deadline));
   private final long[] scanFrom = new long[4];
   private volatile long[] published = new long[4];
-
-  int size() {
-    return held.size();
-  }
 
   boolean isLeased(long seq) {
     return held.containsKey(seq);
@@ -160,12 +155,5 @@ final class LeaseTable {
       pendingAgain(txn, h.rank(), h.seq());
     }
     return out;
-  }
-
-  /** For tests and messages: the seqs held, sorted. */
-  long[] heldSeqs() {
-    long[] s = held.keySet().stream().mapToLong(Long::longValue).toArray();
-    Arrays.sort(s);
-    return s;
   }
 }

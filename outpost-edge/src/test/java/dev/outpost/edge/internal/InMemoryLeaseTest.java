@@ -104,6 +104,28 @@ class InMemoryLeaseTest {
   }
 
   @Test
+  void lowEvictionSkipsLeasedRecordsAndEvictsTheOldestPendingOnes() {
+    OutboxConfig config = OutboxConfig.builder().budgetBytes(1 << 20).evictLowWhenFull(true).build();
+    try (Outbox outbox = Outbox.open(dir, config)) {
+      int low = BudgetEvictionTest.fill(outbox, Priority.LOW, 400);
+      Lease held = outbox.lease(lease(50, Duration.ofMinutes(5)));
+      assertThat(held.seqs()).containsExactlyElementsOf(
+          java.util.stream.LongStream.rangeClosed(1, 50).boxed().toList());
+      BudgetEvictionTest.fill(outbox, Priority.CRITICAL, 2000); // past the budget: LOW goes
+      OutboxStats s = outbox.stats();
+      assertThat(s.evicted()).isPositive();
+      assertThat(s.inFlight()).isEqualTo(50);
+      assertThat(s.pendingCount().get(Priority.LOW) + s.evicted()).isEqualTo(low - 50L);
+      Lease rest = outbox.lease(lease(1000, Duration.ofMinutes(5)));
+      List<Long> lowLeft = rest.messages().stream().filter(m -> m.priority() == Priority.LOW)
+          .map(Message::seq).toList();
+      assertThat(lowLeft).allMatch(seq -> seq > 50 + s.evicted()); // the oldest pending went first
+      outbox.ack(held.seqs()); // nothing of the held lease was evicted
+      assertThat(outbox.stats().inFlight()).isEqualTo(rest.size());
+    }
+  }
+
+  @Test
   void aLeaseWhoseCommitFailsLeavesNothingLeased() {
     AtomicBoolean broken = new AtomicBoolean();
     CommitLoop.CommitFault fault = records -> {
