@@ -70,9 +70,28 @@ public final class HttpTransport implements Transport {
 
   @Override
   public SendOutcome send(Batch batch) {
+    return send(new Prepared(batch, encode(batch)));
+  }
+
+  /** Encodes and compresses the request body now; null (done again by send) if that fails. */
+  @Override
+  public Prepared prepare(Batch batch) {
+    try {
+      return new Prepared(batch, encode(batch));
+    } catch (RuntimeException e) {
+      return new Prepared(batch, null);
+    }
+  }
+
+  private byte[] encode(Batch batch) {
     byte[] raw =
         WireCodec.BINARY.equals(contentType) ? WireCodec.encodeBinary(batch) : WireCodec.encodeJson(batch);
-    byte[] body = encoding.encode(raw);
+    return encoding.encode(raw);
+  }
+
+  @Override
+  public SendOutcome send(Prepared prepared) {
+    byte[] body = prepared.body() != null ? prepared.body() : encode(prepared.batch());
     HttpRequest.Builder req =
         HttpRequest.newBuilder(ingest)
             .timeout(requestTimeout)

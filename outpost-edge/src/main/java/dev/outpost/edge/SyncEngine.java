@@ -14,7 +14,9 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -247,7 +249,14 @@ public final class SyncEngine implements AutoCloseable {
       release(lease.seqs());
       return;
     }
-    ticket.predecessorsOk().thenAcceptAsync(ok -> deliver(ticket, ok), senders);
+    // encode and compress now, while earlier batches of these lanes may still be on their way
+    CompletableFuture<Transport.Prepared> prepared;
+    try {
+      prepared = CompletableFuture.supplyAsync(() -> delivery.prepare(lease), senders);
+    } catch (RejectedExecutionException closing) {
+      prepared = CompletableFuture.completedFuture(null); // closing: as before, nothing is sent
+    }
+    ticket.predecessorsOk().thenAcceptBothAsync(prepared, (ok, p) -> deliver(ticket, ok, p), senders);
   }
 
   /** 0 when a batch may be leased now, else how long to wait (woken early by any change). */
@@ -292,7 +301,7 @@ public final class SyncEngine implements AutoCloseable {
     return left <= 0 ? 0 : Math.min(left, config.idlePoll().toMillis());
   }
 
-  private void deliver(SendOrder.Ticket ticket, boolean predecessorsOk) {
+  private void deliver(SendOrder.Ticket ticket, boolean predecessorsOk, Transport.Prepared prepared) {
     Lease lease = ticket.lease();
     boolean answered = false;
     try {
@@ -307,7 +316,7 @@ public final class SyncEngine implements AutoCloseable {
         return;
       }
       long sendStart = System.nanoTime();
-      Verdict v = delivery.deliver(lease);
+      Verdict v = delivery.deliver(lease, prepared);
       long sent = System.nanoTime();
       if (v.release().isEmpty()) {
         order.answered(ticket, true); // the server holds every record: successors may go

@@ -13,6 +13,24 @@ public interface Transport extends AutoCloseable {
   /** Sends one batch and waits for the answer (bounded by the transport's timeouts). */
   SendOutcome send(Batch batch);
 
+  /** A batch with the work of sending it that needs no network (encoding, compression) done. */
+  record Prepared(Batch batch, byte[] body) {}
+
+  /**
+   * Does the part of {@link #send} that needs no network ahead of time, so the engine can run
+   * it while earlier batches of the same lanes are still on their way. Never throws: when that
+   * work fails, {@link #send(Prepared)} does it again and reports the failure. Default: nothing
+   * is done ahead.
+   */
+  default Prepared prepare(Batch batch) {
+    return new Prepared(batch, null);
+  }
+
+  /** Sends a batch {@link #prepare}d before; the same as {@code send(prepared.batch())}. */
+  default SendOutcome send(Prepared prepared) {
+    return send(prepared.batch());
+  }
+
   /** A light liveness check (the server's {@code /healthz}); never throws. */
   SendOutcome probe();
 

@@ -59,6 +59,16 @@ public final class BatchDelivery {
   }
 
   public Verdict deliver(Lease lease) {
+    return deliver(lease, null);
+  }
+
+  /** The whole lease as one request body, built now (see {@link Transport#prepare}). */
+  public Transport.Prepared prepare(Lease lease) {
+    return transport.prepare(new Batch(deviceId, lease.epoch(), lease.messages()));
+  }
+
+  /** As {@link #deliver(Lease)}, sending {@code prepared} (from {@link #prepare}, or null) first. */
+  public Verdict deliver(Lease lease, Transport.Prepared prepared) {
     List<Long> ack = new ArrayList<>(lease.size());
     Map<Long, String> reject = new LinkedHashMap<>();
     List<Long> release = new ArrayList<>();
@@ -70,7 +80,9 @@ public final class BatchDelivery {
     SendOutcome.Failed failure = null;
     while (!parts.isEmpty()) {
       List<Message> part = parts.pop();
-      SendOutcome o = transport.send(new Batch(deviceId, lease.epoch(), part));
+      SendOutcome o = prepared != null && part == lease.messages()
+          ? transport.send(prepared)
+          : transport.send(new Batch(deviceId, lease.epoch(), part));
       if (o instanceof SendOutcome.Answered a) {
         answered = true;
         latency = sample(part, a.latency());
@@ -119,14 +131,22 @@ public final class BatchDelivery {
 
   private static void sort(List<Message> part, List<RecordResult> results, List<Long> ack,
       Map<Long, String> reject, List<Long> release) {
-    Map<Long, RecordResult> bySeq = new HashMap<>(results.size() * 2);
-    for (RecordResult r : results) {
-      bySeq.put(r.seq(), r);
-    }
+    // the server answers in request order: match by position, by seq only when that fails
+    Map<Long, RecordResult> bySeq = null;
     int missing = 0;
     int rejected = 0;
-    for (Message m : part) {
-      RecordResult r = bySeq.get(m.seq());
+    for (int i = 0; i < part.size(); i++) {
+      Message m = part.get(i);
+      RecordResult r = i < results.size() ? results.get(i) : null;
+      if (r == null || r.seq() != m.seq()) {
+        if (bySeq == null) {
+          bySeq = new HashMap<>(results.size() * 2);
+          for (RecordResult x : results) {
+            bySeq.put(x.seq(), x);
+          }
+        }
+        r = bySeq.get(m.seq());
+      }
       if (r == null) {
         release.add(m.seq());
         missing++;

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Admission: CRITICAL and HIGH may fill the whole budget; NORMAL and LOW are refused above the
  * high watermark, which keeps the last share of the budget for urgent records. When an append
- * does not fit and LOW eviction is on, the oldest pending LOW records are deleted (counted as
+ * does not fit and LOW eviction is on, the oldest pending LOW records (never leased ones) are deleted (counted as
  * evicted, logged once per eviction run) down to the low watermark before the append is refused.
  * A batch ({@code appendAll}) is admitted or refused as a whole, under the rule of its most
  * urgent record.
@@ -29,21 +29,22 @@ import org.slf4j.LoggerFactory;
 final class Budget {
   private static final Logger log = LoggerFactory.getLogger(Budget.class);
   private static final int EVICT_CHUNK = 2000;
-  private static final String EVICT =
-      "DELETE FROM records WHERE seq IN (SELECT seq FROM records WHERE state = 0 AND priority = 3"
-          + " ORDER BY seq LIMIT " + EVICT_CHUNK + ") RETURNING length(payload)";
+  private static final String OLDEST_LOW = "SELECT seq, length(payload) FROM records"
+      + " INDEXED BY records_drain WHERE state = 0 AND priority = 3 AND seq >= ? ORDER BY seq";
 
   private static final String LIVE_PAGES = "SELECT p.page_count - f.freelist_count"
       + " FROM pragma_page_count() p, pragma_freelist_count() f";
 
   private final OutboxConfig config;
+  private final LeaseTable leases;
   private long pageSize;
   private final String store;
   private volatile long used;
   private volatile int warningLevel;
 
-  Budget(OutboxConfig config, String store) {
+  Budget(OutboxConfig config, LeaseTable leases, String store) {
     this.config = config;
+    this.leases = leases;
     this.store = store;
   }
 
@@ -122,16 +123,23 @@ final class Budget {
     long target = (long) (config.budgetBytes() * config.lowWatermark());
     long evicted = 0;
     measure(txn);
-    PreparedStatement p = txn.prepare(EVICT);
+    PreparedStatement p = txn.prepare(OLDEST_LOW);
+    long[] seqs = new long[EVICT_CHUNK];
     while (used > target) {
       int n = 0;
       long bytes = 0;
+      // pending LOW rows below the scan cursor are all leased: start there, skip leased ones
+      p.setLong(1, leases.scanFrom(3));
       try (ResultSet rs = p.executeQuery()) {
-        while (rs.next()) {
-          n++;
-          bytes += rs.getLong(1);
+        while (n < EVICT_CHUNK && rs.next()) {
+          long seq = rs.getLong(1);
+          if (!leases.isLeased(seq)) {
+            seqs[n++] = seq;
+            bytes += rs.getLong(2);
+          }
         }
       }
+      Deliveries.deleteRows(txn, seqs, n);
       if (n == 0) {
         break;
       }

@@ -256,8 +256,9 @@ final class CommitLoop implements Runnable {
   /** One attempt; false if it should be tried again (a first SQLITE_FULL that freed space). */
   private boolean tryCommitGroup(List<Op> group, int attempt) {
     long seqBefore = nextSeq;
+    Txn txn = null; // outside the try: a rollback must take back its in-memory changes
     try {
-      Txn txn = new Txn(connection.connection(), config.clock().millis(), connection.statements());
+      txn = new Txn(connection.connection(), config.clock().millis(), connection.statements());
       insert = txn.prepare(Schema.INSERT);
       begin();
       int inserted = 0;
@@ -272,7 +273,7 @@ final class CommitLoop implements Runnable {
       flush(inserted);
       finishTxn(txn, nextSeq - seqBefore);
     } catch (SQLException | RuntimeException e) {
-      SQLException sql = rollback(e);
+      SQLException sql = rollback(txn, e);
       boolean work = group.stream().anyMatch(op -> op instanceof Op.Work<?>);
       if (DiskReserve.isDiskFull(sql) && freeSpace(sql, work) && work && attempt == 0) {
         return false;
@@ -375,15 +376,16 @@ final class CommitLoop implements Runnable {
   /** Runs {@code work} in its own transaction on the writer thread (housekeeping, open). */
   <T> T inTransaction(Txn.Work<T> work) throws SQLException {
     for (int attempt = 0; ; attempt++) {
+      // A fresh Txn per attempt: a retried attempt must not inherit the undo list of the last.
+      Txn txn = new Txn(connection.connection(), config.clock().millis(), connection.statements());
       try {
-        Txn txn = new Txn(connection.connection(), config.clock().millis(), connection.statements());
         begin();
         T result = work.run(txn);
         finishTxn(txn, 0);
         afterCommit();
         return result;
       } catch (SQLException | RuntimeException e) {
-        SQLException sql = rollback(e);
+        SQLException sql = rollback(txn, e);
         if (DiskReserve.isDiskFull(sql) && freeSpace(sql, true) && attempt == 0) {
           continue;
         }
@@ -431,8 +433,15 @@ final class CommitLoop implements Runnable {
     connection.exec(sql);
   }
 
-  /** Rolls back (reopening a stuck connection); returns the SQLite error behind {@code cause}, if any. */
-  private SQLException rollback(Exception cause) {
+  /**
+   * Rolls back (reopening a stuck connection) and first takes back the in-memory changes the
+   * transaction made (leases), so memory matches the file; returns the SQLite error behind
+   * {@code cause}, if any.
+   */
+  private SQLException rollback(Txn txn, Exception cause) {
+    if (txn != null) {
+      txn.undoInMemory();
+    }
     if (insert != null) {
       try {
         insert.clearParameters();

@@ -44,7 +44,8 @@ final class DeadLetterRows {
     return out;
   }
 
-  static int retry(Txn txn, Collection<Long> seqs) throws SQLException {
+  /** Back to pending; the lease scan cursor of the record's priority is lowered to it. */
+  static int retry(Txn txn, Collection<Long> seqs, LeaseTable leases) throws SQLException {
     int n = 0;
     for (long seq : seqs) {
       PreparedStatement size = txn.prepare(SIZE);
@@ -63,6 +64,7 @@ final class DeadLetterRows {
       back.executeUpdate();
       purgeRow(txn, seq);
       txn.delta.pending(rank, 1, bytes);
+      leases.pendingAgain(txn, rank, seq);
       txn.delta.deadLetters--;
       n++;
     }

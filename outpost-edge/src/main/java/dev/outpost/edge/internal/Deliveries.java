@@ -18,13 +18,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Lease, ack, reject and release as work inside a write transaction. A lease marks rows
- * {@code state = 1} with a deadline and reads at most {@code maxRecords} rows through the
- * {@code (state, priority, seq)} index, so its memory is bounded by the request, never by the
- * backlog. Within a priority, rows come in seq order; when lanes of that priority are excluded,
- * the remaining lanes are taken one after another (by topic), each in seq order, through the
- * {@code (state, priority, topic, seq)} index: FIFO within a lane holds either way. Leases past their deadline go back to pending on the next lease or housekeeping;
- * at open every leased row is pending again (see {@link SqliteOutbox}).
+ * Lease, ack, reject and release as work inside a write transaction. Leases live in memory
+ * ({@link LeaseTable}): a lease reads at most the requested rows through the
+ * {@code (state, priority, seq)} index, starting at the priority's scan cursor and skipping seqs
+ * still held by a live lease, and writes nothing to disk. Within a priority, rows come in seq
+ * order; when lanes of that priority are excluded, the remaining lanes are taken one after
+ * another (by topic), each in seq order, through the {@code (state, priority, topic, seq)} index:
+ * FIFO within a lane holds either way. An ack deletes (or, with retention, marks acked) the leased
+ * seqs with one statement per contiguous seq run; seqs not held by a live lease (acked after
+ * their lease timed out) go one by one, and a seq already gone is a no-op.
+ *
+ * <p>Leases past their deadline become pending again on the next lease or housekeeping; a lease
+ * that ends without an ack (timeout, release) adds one to the row's {@code attempts} on disk, so
+ * {@code attempts} counts the earlier leases that did not end in an ack or a crash. A restart
+ * starts with no leases: every row is pending again.
  *
  * <p>Used under {@code CommitLoop.commitLock} (the writer thread or a direct committer).
  */
@@ -33,40 +40,39 @@ final class Deliveries {
   private static final int MAX_LANES_PER_LEASE = 10_000;
   private static final String COLUMNS = "SELECT seq, topic, ts, headers, payload, attempts FROM records";
   private static final String BY_SEQ =
-      COLUMNS + " INDEXED BY records_drain WHERE state = 0 AND priority = ? ORDER BY seq LIMIT ?";
+      COLUMNS + " INDEXED BY records_drain WHERE state = 0 AND priority = ? AND seq >= ? ORDER BY seq";
   private static final String BY_LANE = COLUMNS
-      + " INDEXED BY records_lane WHERE state = 0 AND priority = ? AND topic = ? ORDER BY seq LIMIT ?";
+      + " INDEXED BY records_lane WHERE state = 0 AND priority = ? AND topic = ? ORDER BY seq";
   private static final String NEXT_LANE = "SELECT topic FROM records INDEXED BY records_lane"
       + " WHERE state = 0 AND priority = ? AND topic > ? ORDER BY topic LIMIT 1";
-  private static final String TAKE =
-      "UPDATE records SET state = 1, lease_until = ?, attempts = attempts + 1 WHERE seq = ?";
+  private static final String DELETE_RUN = "DELETE FROM records WHERE seq BETWEEN ? AND ?";
+  private static final String KEEP_RUN = "UPDATE records SET state = 2, lease_until = ? WHERE seq BETWEEN ? AND ?";
   private static final String DELETE =
       "DELETE FROM records WHERE seq = ? RETURNING state, priority, length(payload)";
+  private static final String DELETE_ONE = "DELETE FROM records WHERE seq = ?";
   private static final String STATE = "SELECT state, priority, length(payload) FROM records WHERE seq = ?";
   private static final String KEEP = "UPDATE records SET state = 2, lease_until = ? WHERE seq = ?";
-  private static final String RELEASE = "UPDATE records SET state = 0, lease_until = 0"
-      + " WHERE seq = ? AND state = 1 RETURNING priority, length(payload)";
+  private static final String COUNT_ATTEMPT = "UPDATE records SET attempts = attempts + 1 WHERE seq = ?";
   private static final String TO_DEAD = "INSERT INTO dead_letters"
       + " (seq, topic, priority, ts, headers, payload, reason, attempts, dead_at)"
-      + " SELECT seq, topic, priority, ts, headers, payload, ?, attempts, ? FROM records"
+      + " SELECT seq, topic, priority, ts, headers, payload, ?, attempts + ?, ? FROM records"
       + " WHERE seq = ? AND state <> 2";
-  private static final String TIMED_OUT = "UPDATE records SET state = 0, lease_until = 0"
-      + " WHERE state = 1 AND lease_until <= ? RETURNING priority, length(payload)";
 
   private final long epoch;
   private final boolean retainAcked;
   private final String store;
-  private long earliestDeadline = Long.MAX_VALUE;
+  private final LeaseTable leases;
 
-  Deliveries(long epoch, boolean retainAcked, String store) {
+  Deliveries(long epoch, boolean retainAcked, String store, LeaseTable leases) {
     this.epoch = epoch;
     this.retainAcked = retainAcked;
     this.store = store;
+    this.leases = leases;
   }
 
   Lease lease(Txn txn, LeaseRequest req) throws SQLException {
     requeueTimedOut(txn);
-    Batch batch = new Batch(req);
+    Batch batch = new Batch(req, leases);
     for (int rank = 0; rank <= req.lowestPriority().rank() && !batch.full; rank++) {
       Set<String> excluded = new HashSet<>();
       for (Lane lane : req.excludedLanes()) {
@@ -77,24 +83,27 @@ final class Deliveries {
       if (excluded.isEmpty()) {
         PreparedStatement q = txn.prepare(BY_SEQ);
         q.setInt(1, rank);
-        q.setInt(2, batch.room());
-        batch.read(txn, q, rank);
+        q.setLong(2, leases.scanFrom(rank));
+        leases.advance(txn, rank, batch.read(q, rank, leases.scanFrom(rank)));
       } else {
         leaseAroundExcluded(txn, batch, rank, excluded);
       }
     }
-    if (!batch.messages.isEmpty()) {
-      long deadline = txn.now + req.leaseTimeout().toMillis();
-      PreparedStatement take = txn.prepare(TAKE);
-      for (Message m : batch.messages) {
-        take.setLong(1, deadline);
-        take.setLong(2, m.seq());
-        take.addBatch();
+    int n = batch.messages.size();
+    if (n > 0) {
+      long[] seqs = new long[n];
+      for (int i = 0; i < n; i++) {
+        seqs[i] = batch.messages.get(i).seq();
       }
-      take.executeBatch();
-      earliestDeadline = Math.min(earliestDeadline, deadline);
+      int[] ranks = batch.ranks();
+      long[] sizes = batch.sizes();
+      for (int i = 0; i < n; i++) {
+        txn.delta.pending(ranks[i], -1, -sizes[i]);
+      }
+      txn.delta.inFlight += n;
+      leases.hold(txn, txn.now + req.leaseTimeout().toMillis(), seqs, ranks, sizes);
     }
-    return new Lease(epoch, batch.messages, batch.attempts.stream().mapToInt(Integer::intValue).toArray());
+    return new Lease(epoch, batch.messages, batch.attempts());
   }
 
   /**
@@ -118,8 +127,7 @@ final class Deliveries {
         PreparedStatement q = txn.prepare(BY_LANE);
         q.setInt(1, rank);
         q.setString(2, topic);
-        q.setInt(3, batch.room());
-        batch.read(txn, q, rank);
+        batch.read(q, rank, 0);
       }
     }
   }
@@ -127,92 +135,190 @@ final class Deliveries {
   /** The records of one lease, filled up to the request's count and byte limits. */
   private static final class Batch {
     final List<Message> messages = new ArrayList<>();
-    final List<Integer> attempts = new ArrayList<>();
+    final IntList attempts = new IntList();
+    final IntList ranks = new IntList();
     final LeaseRequest req;
+    final LeaseTable leases;
     long bytes;
     boolean full;
 
-    Batch(LeaseRequest req) {
+    Batch(LeaseRequest req, LeaseTable leases) {
       this.req = req;
+      this.leases = leases;
     }
 
     int room() {
       return req.maxRecords() - messages.size();
     }
 
-    /** Adds rows (seq, topic, ts, headers, payload, attempts) until a limit is hit. */
-    void read(Txn txn, PreparedStatement q, int rank) throws SQLException {
+    int[] attempts() {
+      return attempts.toArray();
+    }
+
+    int[] ranks() {
+      return ranks.toArray();
+    }
+
+    long[] sizes() {
+      long[] b = new long[messages.size()];
+      for (int i = 0; i < b.length; i++) {
+        b[i] = messages.get(i).payload().length;
+      }
+      return b;
+    }
+
+    /**
+     * Adds rows (seq, topic, ts, headers, payload, attempts) in seq order, skipping seqs a live
+     * lease holds, until a limit is hit or the rows run out. Returns the seq a later scan of this
+     * priority may start at: every pending row below it is now leased.
+     */
+    long read(PreparedStatement q, int rank, long from) throws SQLException {
+      long resume = from;
       try (ResultSet rs = q.executeQuery()) {
-        while (rs.next()) {
+        while (!full && rs.next()) {
+          long seq = rs.getLong(1);
+          if (leases.isLeased(seq)) {
+            resume = seq + 1;
+            continue;
+          }
           byte[] payload = rs.getBytes(5);
           if (!messages.isEmpty() && bytes + payload.length > req.maxBytes()) {
             full = true;
-            return;
+            return seq;
           }
           bytes += payload.length;
-          messages.add(new Message(rs.getLong(1), rs.getString(2), Priority.ofRank(rank), rs.getLong(3),
+          messages.add(new Message(seq, rs.getString(2), Priority.ofRank(rank), rs.getLong(3),
               HeaderCodec.decode(rs.getBytes(4)), payload));
           attempts.add(rs.getInt(6));
-          txn.delta.pending(rank, -1, -payload.length);
-          txn.delta.inFlight++;
+          ranks.add(rank);
+          resume = seq + 1;
+          full = room() == 0;
         }
       }
-      full |= room() == 0;
+      return resume;
+    }
+  }
+
+  /** A growable int array (no boxing per leased record). */
+  private static final class IntList {
+    int[] values = new int[64];
+    int size;
+
+    void add(int v) {
+      if (size == values.length) {
+        values = java.util.Arrays.copyOf(values, size * 2);
+      }
+      values[size++] = v;
+    }
+
+    int[] toArray() {
+      return java.util.Arrays.copyOf(values, size);
     }
   }
 
   /** Leases whose deadline passed become pending again; cheap when none can have passed. */
   int requeueTimedOut(Txn txn) throws SQLException {
-    if (txn.now < earliestDeadline) {
+    if (txn.now < leases.earliestDeadline()) {
       return 0;
     }
-    int n = 0;
-    PreparedStatement p = txn.prepare(TIMED_OUT);
-    p.setLong(1, txn.now);
-    try (ResultSet rs = p.executeQuery()) {
-      while (rs.next()) {
-        txn.delta.pending(rs.getInt(1), 1, rs.getLong(2));
-        txn.delta.inFlight--;
-        n++;
-      }
+    List<LeaseTable.Held> back = leases.expire(txn, txn.now);
+    pendingAgain(txn, back);
+    if (!back.isEmpty()) {
+      log.info("Outbox {}: {} leased records timed out and are pending again", store, back.size());
     }
-    PreparedStatement next = txn.prepare("SELECT min(lease_until) FROM records WHERE state = 1");
-    try (ResultSet rs = next.executeQuery()) {
-      long min = rs.next() ? rs.getLong(1) : 0;
-      earliestDeadline = rs.wasNull() || min == 0 ? Long.MAX_VALUE : min;
+    return back.size();
+  }
+
+  /** Counts records whose lease ended without an ack as pending again, one attempt more. */
+  private void pendingAgain(Txn txn, List<LeaseTable.Held> back) throws SQLException {
+    if (back.isEmpty()) {
+      return;
     }
-    if (n > 0) {
-      log.info("Outbox {}: {} leased records timed out and are pending again", store, n);
+    PreparedStatement attempt = txn.prepare(COUNT_ATTEMPT);
+    for (LeaseTable.Held h : back) {
+      txn.delta.pending(h.rank(), 1, h.bytes());
+      txn.delta.inFlight--;
+      leases.pendingAgain(txn, h.rank(), h.seq());
+      attempt.setLong(1, h.seq());
+      attempt.addBatch();
     }
-    return n;
+    attempt.executeBatch();
   }
 
   int ack(Txn txn, Collection<Long> seqs) throws SQLException {
+    long[] sorted = seqs.stream().mapToLong(Long::longValue).sorted().distinct().toArray();
+    List<Long> notLeased = new ArrayList<>();
+    PreparedStatement runs = txn.prepare(retainAcked ? KEEP_RUN : DELETE_RUN);
+    int leased = 0;
+    long runStart = 0;
+    long runEnd = -1;
+    for (long seq : sorted) {
+      if (leases.drop(txn, seq) == null) {
+        notLeased.add(seq);
+        continue;
+      }
+      leased++;
+      if (seq != runEnd + 1 || runEnd < runStart) {
+        addRun(txn, runs, runStart, runEnd);
+        runStart = seq;
+      }
+      runEnd = seq;
+    }
+    addRun(txn, runs, runStart, runEnd);
     int n = 0;
-    for (long seq : seqs) {
+    if (leased > 0) {
+      for (int c : runs.executeBatch()) {
+        n += Math.max(0, c);
+      }
+      txn.delta.inFlight -= leased;
       if (retainAcked) {
-        PreparedStatement st = txn.prepare(STATE);
-        st.setLong(1, seq);
-        try (ResultSet rs = st.executeQuery()) {
-          if (!rs.next() || rs.getInt(1) == Schema.ACKED) {
-            continue;
-          }
-          txn.delta.leave(rs.getInt(1), rs.getInt(2), rs.getLong(3));
-        }
-        PreparedStatement keep = txn.prepare(KEEP);
-        keep.setLong(1, txn.now);
-        keep.setLong(2, seq);
-        keep.executeUpdate();
-        txn.delta.retained++;
-        n++;
-      } else if (delete(txn, seq)) {
+        txn.delta.retained += n;
+      } else {
+        txn.deletedRows |= n > 0;
+      }
+    }
+    for (long seq : notLeased) {
+      if (retainAcked ? keep(txn, seq) : delete(txn, seq)) {
         n++;
       }
     }
     return n;
   }
 
-  private boolean delete(Txn txn, long seq) throws SQLException {
+  /** Adds the run [start, end] of leased seqs to the batch (nothing when the run is empty). */
+  private void addRun(Txn txn, PreparedStatement runs, long start, long end) throws SQLException {
+    if (end < start) {
+      return;
+    }
+    int i = 1;
+    if (retainAcked) {
+      runs.setLong(i++, txn.now);
+    }
+    runs.setLong(i++, start);
+    runs.setLong(i, end);
+    runs.addBatch();
+  }
+
+  /** Retention: marks one row not held by a live lease acked; false if gone or already acked. */
+  private static boolean keep(Txn txn, long seq) throws SQLException {
+    PreparedStatement st = txn.prepare(STATE);
+    st.setLong(1, seq);
+    try (ResultSet rs = st.executeQuery()) {
+      if (!rs.next() || rs.getInt(1) == Schema.ACKED) {
+        return false;
+      }
+      txn.delta.leave(rs.getInt(1), rs.getInt(2), rs.getLong(3));
+    }
+    PreparedStatement keep = txn.prepare(KEEP);
+    keep.setLong(1, txn.now);
+    keep.setLong(2, seq);
+    keep.executeUpdate();
+    txn.delta.retained++;
+    return true;
+  }
+
+  /** Deletes one row not held by a live lease, counting it out of its state; false if gone. */
+  private static boolean delete(Txn txn, long seq) throws SQLException {
     PreparedStatement del = txn.prepare(DELETE);
     del.setLong(1, seq);
     try (ResultSet rs = del.executeQuery()) {
@@ -229,11 +335,20 @@ final class Deliveries {
     int n = 0;
     String firstReason = null;
     PreparedStatement dead = txn.prepare(TO_DEAD);
+    PreparedStatement gone = txn.prepare(DELETE_ONE);
     for (Map.Entry<Long, String> e : reasons.entrySet()) {
+      long seq = e.getKey();
+      boolean leased = leases.drop(txn, seq) != null;
       dead.setString(1, e.getValue());
-      dead.setLong(2, txn.now);
-      dead.setLong(3, e.getKey());
-      if (dead.executeUpdate() == 1 && delete(txn, e.getKey())) {
+      dead.setInt(2, leased ? 1 : 0);
+      dead.setLong(3, txn.now);
+      dead.setLong(4, seq);
+      if (leased) {
+        txn.delta.inFlight--;
+      }
+      boolean moved = dead.executeUpdate() == 1;
+      if (moved && (leased ? deleteOne(gone, seq) : delete(txn, seq))) {
+        txn.deletedRows = true;
         txn.delta.deadLetters++;
         txn.delta.deadLettered++;
         firstReason = firstReason == null ? e.getValue() : firstReason;
@@ -246,19 +361,41 @@ final class Deliveries {
     return n;
   }
 
+  private static boolean deleteOne(PreparedStatement gone, long seq) throws SQLException {
+    gone.setLong(1, seq);
+    return gone.executeUpdate() == 1;
+  }
+
   int release(Txn txn, Collection<Long> seqs) throws SQLException {
-    int n = 0;
-    PreparedStatement p = txn.prepare(RELEASE);
+    List<LeaseTable.Held> back = new ArrayList<>();
     for (long seq : seqs) {
-      p.setLong(1, seq);
-      try (ResultSet rs = p.executeQuery()) {
-        if (rs.next()) {
-          txn.delta.pending(rs.getInt(1), 1, rs.getLong(2));
-          txn.delta.inFlight--;
-          n++;
-        }
+      LeaseTable.Held h = leases.drop(txn, seq);
+      if (h != null) {
+        back.add(h);
       }
     }
+    pendingAgain(txn, back);
+    return back.size();
+  }
+
+  /**
+   * Deletes the given rows (pending rows housekeeping or eviction chose, never leased ones) in
+   * one batch; returns how many were deleted.
+   */
+  static int deleteRows(Txn txn, long[] seqs, int count) throws SQLException {
+    if (count == 0) {
+      return 0;
+    }
+    PreparedStatement p = txn.prepare(DELETE_ONE);
+    for (int i = 0; i < count; i++) {
+      p.setLong(1, seqs[i]);
+      p.addBatch();
+    }
+    int n = 0;
+    for (int c : p.executeBatch()) {
+      n += Math.max(0, c);
+    }
+    txn.deletedRows |= n > 0;
     return n;
   }
 }

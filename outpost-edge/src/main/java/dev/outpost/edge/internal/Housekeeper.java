@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Housekeeping, run on the writer thread between group commits: leases past their deadline back
- * to pending, expired records (TTL) deleted and counted, acked records past their retention
+ * to pending, expired records (TTL) deleted and counted (pending ones only: a record in flight
+ * is left to its ack or its lease's end), acked records past their retention
  * deleted, LOW evicted when over the high watermark, then free pages returned to the file system
  * ({@code PRAGMA incremental_vacuum}) and the WAL checkpointed and truncated. Deletes go in
  * chunks of {@value #CHUNK} rows, each its own transaction, at most {@value #MAX_CHUNKS} chunks
@@ -24,13 +25,14 @@ final class Housekeeper {
   static final int CHUNK = 5000;
   static final int MAX_CHUNKS = 20;
   private static final long VACUUM_FREE_PAGES = 256;
-  private static final String EXPIRE = "DELETE FROM records WHERE seq IN (SELECT seq FROM records"
-      + " WHERE expires_at <= ? AND state = 0 LIMIT " + CHUNK + ") RETURNING priority, length(payload)";
+  private static final String EXPIRED = "SELECT seq, priority, length(payload) FROM records"
+      + " INDEXED BY records_expiry WHERE expires_at <= ? AND state = 0";
   private static final String FORGET = "DELETE FROM records WHERE seq IN (SELECT seq FROM records"
       + " WHERE state = 2 AND lease_until <= ? LIMIT " + CHUNK + ")";
 
   private final CommitLoop loop;
   private final Deliveries deliveries;
+  private final LeaseTable leases;
   private final Budget budget;
   private final Tally live;
   private final OutboxConfig config;
@@ -38,11 +40,12 @@ final class Housekeeper {
   private final String store;
   private final Checkpointer checkpointer;
 
-  Housekeeper(CommitLoop loop, Deliveries deliveries, Budget budget, Tally live, OutboxConfig config,
-      DiskReserve reserve, String store, Checkpointer checkpointer) {
+  Housekeeper(CommitLoop loop, Deliveries deliveries, LeaseTable leases, Budget budget, Tally live,
+      OutboxConfig config, DiskReserve reserve, String store, Checkpointer checkpointer) {
     this.checkpointer = checkpointer;
     this.loop = loop;
     this.deliveries = deliveries;
+    this.leases = leases;
     this.budget = budget;
     this.live = live;
     this.config = config;
@@ -81,18 +84,23 @@ final class Housekeeper {
     return chunks >= MAX_CHUNKS;
   }
 
+  /** Deletes up to CHUNK pending expired rows; rows in flight (leased) are left alone. */
   private int expireChunk(Txn txn) throws SQLException {
-    PreparedStatement p = txn.prepare(EXPIRE);
+    PreparedStatement p = txn.prepare(EXPIRED);
     p.setLong(1, txn.now);
+    long[] seqs = new long[CHUNK];
     int n = 0;
     try (ResultSet rs = p.executeQuery()) {
-      while (rs.next()) {
-        txn.delta.pending(rs.getInt(1), -1, -rs.getLong(2));
-        n++;
+      while (n < CHUNK && rs.next()) {
+        long seq = rs.getLong(1);
+        if (!leases.isLeased(seq)) {
+          seqs[n++] = seq;
+          txn.delta.pending(rs.getInt(2), -1, -rs.getLong(3));
+        }
       }
     }
+    Deliveries.deleteRows(txn, seqs, n);
     txn.delta.expired += n;
-    txn.deletedRows |= n > 0;
     return n;
   }
 

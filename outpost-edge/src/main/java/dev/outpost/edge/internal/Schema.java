@@ -13,9 +13,11 @@ package dev.outpost.edge.internal;
  *   expires_at INTEGER  epoch millis after which housekeeping removes it; NULL never
  *   headers    BLOB     NULL when empty, else {@link HeaderCodec} encoding
  *   payload    BLOB     the producer's bytes
- *   state      INTEGER  0 pending, 1 leased (in flight), 2 acked (kept for retention)
- *   lease_until INTEGER epoch millis the lease ends (state 1), acked time (state 2), else 0
- *   attempts   INTEGER  how many times it was leased
+ *   state      INTEGER  0 pending or leased, 2 acked (kept for retention); 1 (leased) is no
+ *                       longer written: leases live in memory ({@link LeaseTable}); stores
+ *                       from before have it reset to 0 at open
+ *   lease_until INTEGER acked time (state 2), else 0
+ *   attempts   INTEGER  earlier leases that ended without an ack (timeout or release)
  *   index records_drain  (state, priority, seq)                 lease order, counts at open
  *   index records_lane   (state, priority, topic, seq)          lease around excluded lanes
  *   index records_expiry (expires_at) WHERE expires_at NOT NULL  housekeeping

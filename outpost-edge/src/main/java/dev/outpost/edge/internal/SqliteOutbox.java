@@ -41,8 +41,8 @@ import org.slf4j.LoggerFactory;
  * rejects and releases are committed the same way before their calls return.
  *
  * <p><b>Crash and restart:</b> on open, a store not closed cleanly is integrity-checked (a
- * corrupt one is moved aside, see {@link StoreFile}); every leased record becomes pending again
- * (one UPDATE); counts are recomputed once with an indexed aggregate; the next seq is one past
+ * corrupt one is moved aside, see {@link StoreFile}); leases are held in memory only
+ * ({@link LeaseTable}), so every record leased before is pending again; counts are recomputed once with an indexed aggregate; the next seq is one past
  * the highest of the rows and the persisted high-water mark, so no seq is reused.
  */
 public final class SqliteOutbox implements Outbox {
@@ -57,6 +57,7 @@ public final class SqliteOutbox implements Outbox {
   private final Budget budget;
   private final CommitLoop loop;
   private final Deliveries deliveries;
+  private final LeaseTable leases = new LeaseTable();
   private final Housekeeper housekeeper;
   private final WriteConnection write;
   private final DiskReserve reserve;
@@ -84,12 +85,12 @@ public final class SqliteOutbox implements Outbox {
     live.expired = opened.meta("expired");
     live.deadLettered = opened.meta("dead_lettered");
     live.purged = opened.meta("purged");
-    this.budget = new Budget(config, store);
+    this.budget = new Budget(config, leases, store);
     long lastSeq = StoreFile.recover(opened.connection(), live, opened.meta("last_seq"), store);
     this.loop = new CommitLoop(write, reserve, config, budget, live, lastSeq, store, fault);
-    this.deliveries = new Deliveries(epoch, config.ackedRetention().isPositive(), store);
+    this.deliveries = new Deliveries(epoch, config.ackedRetention().isPositive(), store, leases);
     this.checkpointer = new Checkpointer(StoreFile.dbPath(dir));
-    this.housekeeper = new Housekeeper(loop, deliveries, budget, live, config, reserve, store, checkpointer);
+    this.housekeeper = new Housekeeper(loop, deliveries, leases, budget, live, config, reserve, store, checkpointer);
     loop.inTransaction(txn -> {
       budget.measure(txn);
       return null;
@@ -236,7 +237,7 @@ public final class SqliteOutbox implements Outbox {
   @Override
   public int retryDeadLetters(Collection<Long> seqs) {
     List<Long> copy = List.copyOf(Objects.requireNonNull(seqs, "seqs"));
-    return work(txn -> DeadLetterRows.retry(txn, copy));
+    return work(txn -> DeadLetterRows.retry(txn, copy, leases));
   }
 
   @Override
@@ -261,12 +262,13 @@ public final class SqliteOutbox implements Outbox {
     long oldest = Long.MAX_VALUE;
     synchronized (read) {
       try (PreparedStatement p = read.prepareStatement(
-          "SELECT ts FROM records WHERE state = 0 AND priority = ? ORDER BY seq LIMIT 1")) {
+          "SELECT ts FROM records WHERE state = 0 AND priority = ? AND seq >= ? ORDER BY seq LIMIT 1")) {
         for (int rank = 0; rank < 4; rank++) {
           if (t.pendingCount[rank] == 0) {
             continue;
           }
           p.setInt(1, rank);
+          p.setLong(2, leases.scanFromVolatile(rank));
           try (ResultSet rs = p.executeQuery()) {
             if (rs.next()) {
               oldest = Math.min(oldest, rs.getLong(1));

@@ -23,8 +23,10 @@ import java.util.Map;
  * Read-only and maintenance access to an outbox store file ({@link Schema}) for the operator
  * commands ({@code outpost status, inspect, dlq list, doctor}), with or without an agent running
  * on it. Reads use their own connection with {@code query_only}: in WAL mode they see the last
- * committed state and never block the agent's writer. Opening never creates a store: a missing
- * {@code outbox.db} is an error. Not thread-safe; one instance per command.
+ * committed state and never block the agent's writer. Leases live only in the agent's memory, so
+ * records in flight count as pending here (in-flight is 0 unless the store predates that). Opening
+ * never creates a store: a missing {@code outbox.db} is an error. Not thread-safe; one instance
+ * per command.
  */
 public final class StoreMaintenance implements AutoCloseable {
   /** One row of the records table, for {@code outpost inspect}. */

@@ -3,11 +3,14 @@ package dev.outpost.edge.internal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
- * One write transaction: the connection, the time it started, and the change it makes to the
- * counts ({@link Tally}), applied only after it commits. Used by one thread at a time, under
+ * One write transaction: the connection, the time it started, the change it makes to the
+ * counts ({@link Tally}), applied only after it commits, and undo actions for in-memory state
+ * changed inside it (the {@link LeaseTable}), run if it rolls back. Used by one thread at a time, under
  * {@code CommitLoop.commitLock}.
  */
 final class Txn {
@@ -18,6 +21,7 @@ final class Txn {
   boolean deletedRows;
 
   private final Map<String, PreparedStatement> statements;
+  private List<Runnable> undo;
 
   Txn(Connection connection, long now, Map<String, PreparedStatement> statements) {
     this.connection = connection;
@@ -33,6 +37,24 @@ final class Txn {
       statements.put(sql, p);
     }
     return p;
+  }
+
+  /** Registers an in-memory change to take back if this transaction rolls back. */
+  void onRollback(Runnable action) {
+    if (undo == null) {
+      undo = new ArrayList<>();
+    }
+    undo.add(action);
+  }
+
+  /** Takes back the in-memory changes registered so far, newest first. */
+  void undoInMemory() {
+    if (undo != null) {
+      for (int i = undo.size() - 1; i >= 0; i--) {
+        undo.get(i).run();
+      }
+      undo = null;
+    }
   }
 
   /** Work that runs inside a write transaction, under the commit lock. */

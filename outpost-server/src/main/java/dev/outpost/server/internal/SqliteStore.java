@@ -193,12 +193,16 @@ public final class SqliteStore implements Store {
   /** One transaction for a group of ingest writes (runs on the committer's thread). */
   private List<boolean[]> writeGroup(List<Write> group) throws SQLException {
     List<boolean[]> results = new ArrayList<>(group.size());
-    try (PreparedStatement insert = writer.prepareStatement(
-            "INSERT INTO messages (" + JdbcQueries.INSERT_MESSAGE_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?)"
-                + " ON CONFLICT (device_id, epoch, seq) DO NOTHING");
+    try (SqliteMessageInserts insert = new SqliteMessageInserts(writer);
         PreparedStatement count = writer.prepareStatement(JdbcQueries.countWriteSql("max"))) {
       for (Write w : group) {
-        results.add(insertAll(insert, count, w));
+        boolean[] stored = insert.insert(w);
+        int n = 0;
+        for (boolean s : stored) {
+          n += s ? 1 : 0;
+        }
+        JdbcQueries.countWrite(count, w, n, stored.length - n);
+        results.add(stored);
       }
       writer.commit();
       return results;
@@ -206,34 +210,6 @@ public final class SqliteStore implements Store {
       rollbackQuietly();
       throw e;
     }
-  }
-
-  private static boolean[] insertAll(PreparedStatement insert, PreparedStatement count, Write w)
-      throws SQLException {
-    List<Message> ms = w.messages();
-    boolean[] stored = new boolean[ms.size()];
-    int n = 0;
-    if (!ms.isEmpty()) {
-      for (Message m : ms) {
-        insert.setString(1, w.deviceId());
-        insert.setLong(2, w.epoch());
-        insert.setLong(3, m.seq());
-        insert.setString(4, m.topic());
-        insert.setInt(5, m.priority().rank());
-        insert.setLong(6, m.timestampMillis());
-        insert.setLong(7, w.receivedAt());
-        insert.setString(8, JdbcQueries.headersJson(m.headers()));
-        insert.setBytes(9, m.payload());
-        insert.addBatch();
-      }
-      int[] changes = insert.executeBatch();
-      for (int i = 0; i < changes.length; i++) {
-        stored[i] = changes[i] > 0;
-        n += stored[i] ? 1 : 0;
-      }
-    }
-    JdbcQueries.countWrite(count, w, n, ms.size() - n);
-    return stored;
   }
 
   private void rollbackQuietly() {

@@ -62,6 +62,34 @@ abstract class StoreContract {
     assertThat(store.ingest(w)).containsExactly(true, false, true);
   }
 
+  /** Large writes (SQLite inserts them in multi-row chunks): stored flags stay exact per record. */
+  @Test
+  void aLargeWriteWithDuplicatesInAndAcrossChunksTellsExactlyWhatWasStored() {
+    java.util.Random random = new java.util.Random(42);
+    Set<Long> held = new HashSet<>();
+    List<Message> earlier = new ArrayList<>();
+    for (long seq = 1; seq <= 400; seq++) {
+      if (random.nextInt(5) == 0) {
+        earlier.add(Batches.message("dev-1", 3, seq));
+        held.add(seq);
+      }
+    }
+    store.ingest(new Store.Write("dev-1", 3, earlier, 0, 1));
+    List<Message> ms = new ArrayList<>();
+    for (long seq = 1; seq <= 300; seq++) {
+      ms.add(Batches.message("dev-1", 3, seq));
+      if (random.nextInt(7) == 0) {
+        ms.add(Batches.message("dev-1", 3, random.nextInt(400) + 1)); // repeats, in and across chunks
+      }
+    }
+    boolean[] expected = new boolean[ms.size()];
+    for (int i = 0; i < ms.size(); i++) {
+      expected[i] = held.add(ms.get(i).seq());
+    }
+    assertThat(store.ingest(new Store.Write("dev-1", 3, ms, 0, 2))).containsExactly(expected);
+    assertThat(store.page(0, 1000, "dev-1", null)).hasSize(held.size());
+  }
+
   @Test
   void dedupeKeyIsDeviceEpochSeq() {
     assertThat(store.ingest(write(Batches.batch("dev-1", 1, 1, 2), 1))).containsOnly(true);
