@@ -3,6 +3,13 @@
 # On success it exports JAVA_HOME; otherwise it prints one line saying what to install and exits 1.
 # OUTPOST_JVM_DIRS (space-separated globs) replaces the JDK folders searched, e.g. for tests.
 outpost_java_major() { # $1 = path to a java binary; prints its feature version, or nothing
+  # A JDK's release file says its version without starting a JVM (saves ~100 ms a call).
+  local release major
+  release="$(dirname "$(dirname "$1")")/release"
+  if [ -r "$release" ]; then
+    major=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$release" | head -n 1)
+    if [ -n "$major" ]; then echo "$major"; return 0; fi
+  fi
   "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -n 1
 }
 outpost_find_jdk() {
