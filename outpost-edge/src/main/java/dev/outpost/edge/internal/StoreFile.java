@@ -110,6 +110,7 @@ final class StoreFile {
           throw new OutboxStorageException("outbox " + db + " has format " + meta.get("format")
               + ", this version reads format " + Schema.FORMAT + "; open it with a matching version", null);
         }
+        upgradeDrainIndex(s, db);
         putMeta(c, "clean", 0);
         s.execute("COMMIT");
       } catch (SQLException | RuntimeException e) {
@@ -174,6 +175,24 @@ final class StoreFile {
       }
     }
     return lastSeq;
+  }
+
+  /**
+   * Stores made before the drain index carried the payload size get it rebuilt once (the same
+   * format: an index, no data, changes); crash-safe, as it runs inside the opening transaction.
+   */
+  private static void upgradeDrainIndex(Statement s, Path db) throws SQLException {
+    String sql;
+    try (ResultSet rs = s.executeQuery("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'records_drain'")) {
+      sql = rs.next() ? rs.getString(1) : null;
+    }
+    if (sql == null || !sql.contains("length(payload)")) {
+      long started = System.nanoTime();
+      s.execute("DROP INDEX IF EXISTS records_drain");
+      s.execute(Schema.DRAIN_INDEX);
+      log.info("Outbox {}: drain index rebuilt with record sizes in {} ms (once)", db,
+          (System.nanoTime() - started) / 1_000_000);
+    }
   }
 
   static Connection connect(Path db) throws SQLException {
