@@ -74,6 +74,12 @@ public enum ContentEncoding {
       }
       return body;
     }
+    if (this == ZSTD) {
+      byte[] oneShot = decodeZstdFrame(body, maxBytes);
+      if (oneShot != null) {
+        return oneShot;
+      }
+    }
     try (InputStream in =
         this == GZIP
             ? new GZIPInputStream(new ByteArrayInputStream(body), 8192)
@@ -96,5 +102,40 @@ public enum ContentEncoding {
       }
       throw new WireFormatException("body is not valid " + headerValue + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * One-shot inflation of a single zstd frame that declares its size (what {@link #encode}
+   * writes): the declared size is checked against the limit before anything is allocated, and
+   * the frame must inflate to exactly that size. Returns null for a frame without a declared
+   * size, or a body holding more than one frame, to be streamed with the running bound instead.
+   */
+  private static byte[] decodeZstdFrame(byte[] body, int maxBytes) {
+    long declared;
+    long frameSize;
+    try {
+      declared = Zstd.getFrameContentSize(body);
+      frameSize = Zstd.findFrameCompressedSize(body);
+    } catch (RuntimeException e) {
+      return null; // let the stream decoder name the problem
+    }
+    if (declared < 0 || frameSize != body.length) {
+      return null; // unknown size (or an error code), or several frames
+    }
+    if (declared > maxBytes) {
+      throw new BodyTooLargeException("zstd body declares " + declared + " bytes, over the limit of " + maxBytes);
+    }
+    byte[] out = new byte[(int) declared];
+    long n;
+    try {
+      n = Zstd.decompressByteArray(out, 0, out.length, body, 0, body.length);
+    } catch (RuntimeException e) {
+      throw new WireFormatException("body is not valid zstd: " + e.getMessage(), e);
+    }
+    if (Zstd.isError(n) || n != declared) {
+      throw new WireFormatException("body is not valid zstd: "
+          + (Zstd.isError(n) ? Zstd.getErrorName(n) : "inflated to " + n + " bytes, frame declared " + declared));
+    }
+    return out;
   }
 }
