@@ -20,6 +20,9 @@ public enum ContentEncoding {
   GZIP("gzip"),
   ZSTD("zstd");
 
+  /** Bodies over this many bytes are zstd-compressed at level 1 instead of 3. */
+  static final int FAST_LEVEL_BYTES = 64 * 1024;
+
   private final String headerValue;
 
   ContentEncoding(String headerValue) {
@@ -56,8 +59,9 @@ public enum ContentEncoding {
         }
         yield out.toByteArray();
       }
-      // Level 3 is zstd's default: the best ratio per CPU for small devices.
-      case ZSTD -> Zstd.compress(body, 3);
+      // Level 3 (zstd's default) for small bodies; a big batch repeats itself enough that
+      // level 1 keeps nearly the same ratio at about half the CPU.
+      case ZSTD -> Zstd.compress(body, body.length > FAST_LEVEL_BYTES ? 1 : 3);
     };
   }
 
