@@ -77,14 +77,7 @@ class BinaryResultFormatTest {
     Random rnd = new Random(4321);
     byte[] good = WireCodec.encodeResult(randomResult(rnd, 40), true);
     for (int i = 0; i < 5000; i++) {
-      byte[] bad = good.clone();
-      int flips = 1 + rnd.nextInt(4);
-      for (int f = 0; f < flips; f++) {
-        bad[rnd.nextInt(bad.length)] = (byte) rnd.nextInt(256);
-      }
-      if (rnd.nextInt(4) == 0) {
-        bad = Arrays.copyOf(bad, rnd.nextInt(bad.length));
-      }
+      byte[] bad = Mutations.mutate(rnd, good);
       try {
         WireCodec.decodeResult(WireCodec.BINARY, bad);
       } catch (WireFormatException expected) {

@@ -68,13 +68,7 @@ class ZstdDecodeTest {
     Random rnd = new Random(77);
     byte[] good = ContentEncoding.ZSTD.encode(text(20_000));
     for (int i = 0; i < 2000; i++) {
-      byte[] bad = good.clone();
-      for (int f = 1 + rnd.nextInt(3); f > 0; f--) {
-        bad[rnd.nextInt(bad.length)] = (byte) rnd.nextInt(256);
-      }
-      if (rnd.nextInt(4) == 0) {
-        bad = Arrays.copyOf(bad, rnd.nextInt(bad.length));
-      }
+      byte[] bad = Mutations.mutate(rnd, good);
       try {
         byte[] out = ContentEncoding.ZSTD.decode(bad, 1 << 20);
         assertThat(out.length).isLessThanOrEqualTo(1 << 20);
