@@ -30,6 +30,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * failed request loses nothing, the caller still holds the lease.
  */
 public final class HttpTransport implements Transport {
+  /** Binary results preferred; a server that only speaks JSON answers JSON and is read as such. */
+  static final String RESULT_TYPES = WireCodec.BINARY + ", " + WireCodec.JSON + ";q=0.5";
+
   /** What the JDK client adds to every request: its User-Agent and the blank line. */
   private static final int CLIENT_HEADER_BYTES =
       ("User-Agent: Java-http-client/" + System.getProperty("java.version") + "\r\n\r\n").length();
@@ -97,6 +100,7 @@ public final class HttpTransport implements Transport {
             .timeout(requestTimeout)
             .header("Authorization", authorization)
             .header("Content-Type", contentType)
+            .header("Accept", RESULT_TYPES)
             .POST(HttpRequest.BodyPublishers.ofByteArray(body));
     if (encoding != ContentEncoding.IDENTITY) {
       req.header("Content-Encoding", encoding.headerValue());
@@ -116,7 +120,8 @@ public final class HttpTransport implements Transport {
     int status = resp.statusCode();
     if (status / 100 == 2) {
       try {
-        BatchResult result = WireCodec.decodeResult(resp.body());
+        BatchResult result =
+            WireCodec.decodeResult(resp.headers().firstValue("Content-Type").orElse(null), resp.body());
         return new SendOutcome.Answered(result, latency);
       } catch (WireFormatException e) {
         return new SendOutcome.Failed(

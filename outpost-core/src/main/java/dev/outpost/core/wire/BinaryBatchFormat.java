@@ -3,7 +3,6 @@ package dev.outpost.core.wire;
 import dev.outpost.core.Batch;
 import dev.outpost.core.Message;
 import dev.outpost.core.Priority;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -58,7 +57,7 @@ final class BinaryBatchFormat {
       } else {
         out.varint(ref);
       }
-      out.buf.write(m.priority().rank());
+      out.u8(m.priority().rank());
       out.zigzag(m.timestampMillis() - prevTs);
       prevTs = m.timestampMillis();
       out.varint(m.headers().size());
@@ -69,7 +68,7 @@ final class BinaryBatchFormat {
       out.varint(m.payload().length);
       out.bytes(m.payload());
     }
-    return out.buf.toByteArray();
+    return out.toByteArray();
   }
 
   static Batch decode(byte[] body) {
@@ -128,19 +127,33 @@ final class BinaryBatchFormat {
     return new Batch(device, epoch, messages);
   }
 
+  /** A growable byte array without the per-byte locking of ByteArrayOutputStream. */
   private static final class Out {
-    final ByteArrayOutputStream buf;
+    private byte[] buf;
+    private int pos;
 
     Out(int size) {
-      buf = new ByteArrayOutputStream(size);
+      buf = new byte[Math.max(16, size)];
+    }
+
+    private void room(int n) {
+      if (buf.length - pos < n) {
+        buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, pos + n));
+      }
+    }
+
+    void u8(int b) {
+      room(1);
+      buf[pos++] = (byte) b;
     }
 
     void varint(long v) {
+      room(10);
       while ((v & ~0x7FL) != 0) {
-        buf.write((int) ((v & 0x7F) | 0x80));
+        buf[pos++] = (byte) ((v & 0x7F) | 0x80);
         v >>>= 7;
       }
-      buf.write((int) v);
+      buf[pos++] = (byte) v;
     }
 
     void zigzag(long v) {
@@ -148,13 +161,19 @@ final class BinaryBatchFormat {
     }
 
     void bytes(byte[] b) {
-      buf.write(b, 0, b.length);
+      room(b.length);
+      System.arraycopy(b, 0, buf, pos, b.length);
+      pos += b.length;
     }
 
     void string(String s) {
       byte[] b = s.getBytes(StandardCharsets.UTF_8);
       varint(b.length);
       bytes(b);
+    }
+
+    byte[] toByteArray() {
+      return pos == buf.length ? buf : java.util.Arrays.copyOf(buf, pos);
     }
   }
 
@@ -199,19 +218,27 @@ final class BinaryBatchFormat {
       return body[pos++] & 0xFF;
     }
 
-    byte[] bytes(String field) {
+    /** Reads a varint length, checks it against what is left, and returns it. */
+    int length(String field) {
       long len = varint(field);
       if (len > body.length - pos) {
         throw new WireFormatException("field '" + field(field) + "' length " + len + " exceeds the body");
       }
-      byte[] b = new byte[(int) len];
-      System.arraycopy(body, pos, b, 0, (int) len);
-      pos += (int) len;
+      return (int) len;
+    }
+
+    byte[] bytes(String field) {
+      int len = length(field);
+      byte[] b = java.util.Arrays.copyOfRange(body, pos, pos + len);
+      pos += len;
       return b;
     }
 
     String string(String field) {
-      return new String(bytes(field), StandardCharsets.UTF_8);
+      int len = length(field);
+      String s = new String(body, pos, len, StandardCharsets.UTF_8);
+      pos += len;
+      return s;
     }
   }
 }

@@ -20,6 +20,9 @@ public enum ContentEncoding {
   GZIP("gzip"),
   ZSTD("zstd");
 
+  /** Bodies over this many bytes are zstd-compressed at level 1 instead of 3. */
+  static final int FAST_LEVEL_BYTES = 64 * 1024;
+
   private final String headerValue;
 
   ContentEncoding(String headerValue) {
@@ -56,8 +59,9 @@ public enum ContentEncoding {
         }
         yield out.toByteArray();
       }
-      // Level 3 is zstd's default: the best ratio per CPU for small devices.
-      case ZSTD -> Zstd.compress(body, 3);
+      // Level 3 (zstd's default) for small bodies; a big batch repeats itself enough that
+      // level 1 keeps nearly the same ratio at about half the CPU.
+      case ZSTD -> Zstd.compress(body, body.length > FAST_LEVEL_BYTES ? 1 : 3);
     };
   }
 
@@ -73,6 +77,12 @@ public enum ContentEncoding {
         throw new BodyTooLargeException("body is " + body.length + " bytes, over the limit of " + maxBytes);
       }
       return body;
+    }
+    if (this == ZSTD) {
+      byte[] oneShot = decodeZstdFrame(body, maxBytes);
+      if (oneShot != null) {
+        return oneShot;
+      }
     }
     try (InputStream in =
         this == GZIP
@@ -96,5 +106,40 @@ public enum ContentEncoding {
       }
       throw new WireFormatException("body is not valid " + headerValue + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * One-shot inflation of a single zstd frame that declares its size (what {@link #encode}
+   * writes): the declared size is checked against the limit before anything is allocated, and
+   * the frame must inflate to exactly that size. Returns null for a frame without a declared
+   * size, or a body holding more than one frame, to be streamed with the running bound instead.
+   */
+  private static byte[] decodeZstdFrame(byte[] body, int maxBytes) {
+    long declared;
+    long frameSize;
+    try {
+      declared = Zstd.getFrameContentSize(body);
+      frameSize = Zstd.findFrameCompressedSize(body);
+    } catch (RuntimeException e) {
+      return null; // let the stream decoder name the problem
+    }
+    if (declared < 0 || frameSize != body.length) {
+      return null; // unknown size (or an error code), or several frames
+    }
+    if (declared > maxBytes) {
+      throw new BodyTooLargeException("zstd body declares " + declared + " bytes, over the limit of " + maxBytes);
+    }
+    byte[] out = new byte[(int) declared];
+    long n;
+    try {
+      n = Zstd.decompressByteArray(out, 0, out.length, body, 0, body.length);
+    } catch (RuntimeException e) {
+      throw new WireFormatException("body is not valid zstd: " + e.getMessage(), e);
+    }
+    if (Zstd.isError(n) || n != declared) {
+      throw new WireFormatException("body is not valid zstd: "
+          + (Zstd.isError(n) ? Zstd.getErrorName(n) : "inflated to " + n + " bytes, frame declared " + declared));
+    }
+    return out;
   }
 }

@@ -42,8 +42,10 @@ import java.util.Map;
  * <p><b>Binary</b> ({@value #BINARY}), what the edge sends by default: a compact encoding that
  * shares topic strings and delta-encodes seq and timestamps (see {@link BinaryBatchFormat}).
  *
- * <p>Results always travel as JSON: {@code {"results":[{"seq":1,"status":"stored"}, {"seq":2,
- * "status":"rejected","reason":"..."}],"serverTime":1700000000000}}.
+ * <p>Results travel as JSON by default: {@code {"results":[{"seq":1,"status":"stored"}, {"seq":2,
+ * "status":"rejected","reason":"..."}],"serverTime":1700000000000}}. A client that sends
+ * {@code Accept: }{@value #BINARY} gets the compact binary result instead (see
+ * {@link BinaryResultFormat}); the answer's {@code Content-Type} says which one came.
  */
 public final class WireCodec {
   public static final String JSON = "application/json";
@@ -230,6 +232,24 @@ public final class WireCodec {
       throw new WireFormatException("field '" + where + ".payload' is missing (or payload64)");
     }
     return new Message(seq, topicNode.asText(), priority, ts, headers, payload);
+  }
+
+  /** True if an {@code Accept} header value asks for the binary result. */
+  public static boolean acceptsBinary(String accept) {
+    return accept != null && accept.toLowerCase(Locale.ROOT).contains(BINARY);
+  }
+
+  /** Encodes a result as binary or JSON; see {@link #acceptsBinary}. */
+  public static byte[] encodeResult(BatchResult result, boolean binary) {
+    return binary ? BinaryResultFormat.encode(result) : encodeResult(result);
+  }
+
+  /** Decodes a result by the answer's media type ({@code null} or anything else means JSON). */
+  public static BatchResult decodeResult(String contentType, byte[] body) {
+    if (contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith(BINARY)) {
+      return BinaryResultFormat.decode(body);
+    }
+    return decodeResult(body);
   }
 
   public static byte[] encodeResult(BatchResult result) {

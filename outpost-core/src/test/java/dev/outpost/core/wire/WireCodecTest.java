@@ -80,14 +80,7 @@ class WireCodecTest {
     Random rnd = new Random(1234);
     byte[] good = WireCodec.encodeBinary(randomBatch(rnd, 20));
     for (int i = 0; i < 5000; i++) {
-      byte[] bad = good.clone();
-      int flips = 1 + rnd.nextInt(4);
-      for (int f = 0; f < flips; f++) {
-        bad[rnd.nextInt(bad.length)] = (byte) rnd.nextInt(256);
-      }
-      if (rnd.nextInt(4) == 0) {
-        bad = java.util.Arrays.copyOf(bad, rnd.nextInt(bad.length));
-      }
+      byte[] bad = Mutations.mutate(rnd, good);
       try {
         WireCodec.decodeBatch(WireCodec.BINARY, bad);
       } catch (WireFormatException expected) {

@@ -96,8 +96,9 @@ public final class IngestHandler implements Handler {
       storedCount += stored[k] ? 1 : 0;
     }
     metrics.records(storedCount, accepted.size() - storedCount, rejected);
-    byte[] answer = WireCodec.encodeResult(new BatchResult(List.of(results), config.clock().millis()));
-    res.header(HeaderNames.CONTENT_TYPE, WireCodec.JSON);
+    boolean binary = WireCodec.acceptsBinary(req.headers().first(HeaderNames.ACCEPT).orElse(null));
+    byte[] answer = WireCodec.encodeResult(new BatchResult(List.of(results), config.clock().millis()), binary);
+    res.header(HeaderNames.CONTENT_TYPE, binary ? WireCodec.BINARY : WireCodec.JSON);
     res.send(answer);
   }
 
