@@ -83,8 +83,9 @@ public final class ProxiedConnection {
             if (!head.expectContinue()) { // else the body may never come: answer, then close
               head.copyBody(in, DISCARD);
             }
-            answer(fault);
+            // Count before answering: a client holding the answer must see the fault counted.
             counters.fault(Fault.Kind.HTTP_STATUS);
+            answer(fault);
             if (head.connectionClose() || head.expectContinue()) {
               close();
               return;
