@@ -4,8 +4,8 @@ import dev.outpost.core.Priority;
 import dev.outpost.edge.NewRecord;
 import dev.outpost.edge.Outbox;
 import dev.outpost.edge.OutboxConfig;
+import dev.outpost.edge.agent.Agent;
 import dev.outpost.edge.agent.AgentJvmOptions;
-import dev.outpost.sim.AgentProcessMain;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -192,7 +192,7 @@ public final class AgentFootprint {
       cmd.addAll(List.of("dev.outpost.cli.Main", "agent", "--server", server, "--device-id", "bench-1",
           "--token", "bench-token-123", "--data-dir", store.toString(), "--api-port", String.valueOf(port)));
     } else {
-      cmd.addAll(List.of(AgentProcessMain.class.getName(), "server-url=" + server, "device-id=bench-1",
+      cmd.addAll(List.of(Agent.class.getName(), "server-url=" + server, "device-id=bench-1",
           "token=bench-token-123", "data-dir=" + store, "api.port=" + port));
     }
     return cmd;

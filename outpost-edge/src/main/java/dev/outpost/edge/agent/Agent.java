@@ -83,6 +83,24 @@ public final class Agent implements AutoCloseable {
   }
 
   /**
+   * Runs the agent without the CLI, as {@code outpost agent} does (flags over {@code OUTPOST_*}
+   * environment over defaults; no config file): {@code java -cp ... dev.outpost.edge.agent.Agent
+   * device-id=gw-1 server-url=http://... data-dir=/var/lib/outpost token-file=...}. The chaos
+   * suite and the memory benchmark start agents this way where the CLI is not on the classpath.
+   */
+  public static void main(String[] args) throws InterruptedException {
+    java.util.Map<String, String> flags = new java.util.LinkedHashMap<>();
+    for (String a : args) {
+      int eq = a.indexOf('=');
+      if (eq < 1) {
+        throw new IllegalArgumentException("argument '" + a + "' is not key=value (e.g. device-id=gw-1)");
+      }
+      flags.put(a.substring(0, eq), a.substring(eq + 1));
+    }
+    run(AgentConfig.load(null, System.getenv(), flags, true));
+  }
+
+  /**
    * Starts the agent, installs a shutdown hook (SIGTERM, SIGINT) that drains and closes it, and
    * blocks until it is closed.
    */

@@ -54,7 +54,7 @@ class AgentProcessTest {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
         "--enable-native-access=ALL-UNNAMED", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
-        AgentProcessMain.class.getName(),
+        Agent.class.getName(),
         "server-url=http://127.0.0.1:1", "device-id=dev-1", "token=test-token-123",
         "data-dir=" + dataDir, "api.port=0", "shutdown.drain-timeout=2s"));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)

@@ -4,7 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.outpost.sim.AgentProcessMain;
+import dev.outpost.edge.agent.Agent;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -51,7 +51,7 @@ final class AgentChild implements AutoCloseable {
 
   /** Starts the agent and waits (bounded) until its API answers with the store's epoch. */
   void start() throws IOException, InterruptedException {
-    jvm.start("96m", AgentProcessMain.class, flags);
+    jvm.start("96m", Agent.class, flags);
     long pid = jvm.pid();
     URI[] api = new URI[1];
     await(jvm.name() + " ready").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
