@@ -18,13 +18,29 @@ import org.slf4j.LoggerFactory;
  * per run, so memory and the pause seen by appends stay bounded; {@link #run} returns true when
  * work is left for another run.
  *
+ * <p>When to vacuum ({@link #worthVacuuming}): while the disk is full, as soon as any page is free;
+ * otherwise only when at least {@value #VACUUM_FREE_PAGES} pages are free AND the free pages are at
+ * least {@value #VACUUM_FREE_TO_USED} times the pages in use ({@code page_count - freelist_count}).
+ * An incremental vacuum first moves live pages from the end of the file into the free holes, then
+ * truncates. During a drain the acks free the oldest records (the front of the file) while the
+ * records not yet sent sit at the end: vacuuming then would copy records that are about to be
+ * deleted anyway (measured: ~2.3 of ~6.6 us per record of a 1M-record drain), and the free pages
+ * are reused by new appends anyway. Once the live data is small next to the free space (the drain
+ * is nearly done) the moves are cheap and the space comes back. The WAL is truncated every run.
+ *
  * <p>Runs under {@code CommitLoop.commitLock}. A crash mid-run loses nothing: each chunk commits alone.
  */
 final class Housekeeper {
   private static final Logger log = LoggerFactory.getLogger(Housekeeper.class);
   static final int CHUNK = 5000;
   static final int MAX_CHUNKS = 20;
-  private static final long VACUUM_FREE_PAGES = 256;
+  /** Fewest free pages worth a vacuum when the disk is not full. */
+  static final long VACUUM_FREE_PAGES = 256;
+  /**
+   * Free pages must also be at least this many times the pages in use: a vacuum moves up to the
+   * live pages at the end of the file, which mid-drain are records about to be acked and deleted.
+   */
+  static final long VACUUM_FREE_TO_USED = 4;
   private static final String EXPIRED = "SELECT seq, priority, length(payload) FROM records"
       + " INDEXED BY records_expiry WHERE expires_at <= ? AND state = 0";
   private static final String FORGET = "DELETE FROM records WHERE seq IN (SELECT seq FROM records"
@@ -114,16 +130,19 @@ final class Housekeeper {
   }
 
   /**
-   * Gives free pages back to the file system and truncates the WAL. While the disk is full every
-   * free page counts (the reserve comes back only once the file system has room), and the vacuum
-   * transaction goes through the writer's recovery (rollback, reopen) like any other.
+   * Gives free pages back to the file system when {@link #worthVacuuming} says so, and always
+   * truncates the WAL. While the disk is full every free page counts (the reserve comes back only
+   * once the file system has room), and the vacuum transaction goes through the writer's recovery
+   * (rollback, reopen) like any other.
    */
   void reclaimSpace() throws SQLException {
     long free;
+    long used;
     try (Statement s = loop.connection().connection().createStatement()) {
       free = freePages(s);
+      used = pageCount(s) - free;
     }
-    if (free >= (reserve.full() ? 1 : VACUUM_FREE_PAGES)) {
+    if (worthVacuuming(free, used, reserve.full())) {
       long before = free;
       // sqlite-jdbc steps this pragma once per execute and each step frees one page: step it
       // once per free page inside one transaction (one fsync), bounded
@@ -151,6 +170,24 @@ final class Housekeeper {
       }
     } finally {
       checkpointer.lock.unlock();
+    }
+  }
+
+  /**
+   * The vacuum rule: on a full disk any free page; otherwise {@value #VACUUM_FREE_PAGES}+ free pages
+   * that are also {@value #VACUUM_FREE_TO_USED}+ times the pages in use (so not mid-drain, when the
+   * vacuum would move live records about to be deleted into the holes at the front of the file).
+   */
+  static boolean worthVacuuming(long freePages, long usedPages, boolean diskFull) {
+    if (diskFull) {
+      return freePages >= 1;
+    }
+    return freePages >= VACUUM_FREE_PAGES && freePages >= VACUUM_FREE_TO_USED * usedPages;
+  }
+
+  private static long pageCount(Statement s) throws SQLException {
+    try (ResultSet rs = s.executeQuery("PRAGMA page_count")) {
+      return rs.next() ? rs.getLong(1) : 0;
     }
   }
 
