@@ -31,6 +31,10 @@ import org.slf4j.LoggerFactory;
  * the edge resends them and dedupe on UNIQUE(device_id, epoch, seq) makes that safe. server_seq
  * is the INTEGER PRIMARY KEY: with a single writer it grows in commit order, and rows are never
  * deleted, so it never repeats.
+ *
+ * <p>Checkpoints: the writer runs with {@code wal_autocheckpoint=0}, so no COMMIT copies the WAL
+ * into the database while ingest callers wait; a {@link SqliteCheckpointer} does that in the
+ * background once the WAL passes {@value SqliteCheckpointer#DEFAULT_WAL_BYTES} bytes.
  */
 public final class SqliteStore implements Store {
   private static final Logger LOG = LoggerFactory.getLogger(SqliteStore.class);
@@ -54,41 +58,61 @@ public final class SqliteStore implements Store {
   private final Connection reader; // guarded by readLock
   private final Object readLock = new Object();
   private final GroupCommitter committer;
+  private final SqliteCheckpointer checkpointer;
 
   @FunctionalInterface
   private interface Work<T> {
     T run(Connection c) throws SQLException;
   }
 
-  private SqliteStore(Path file, Connection writer, Connection reader, Duration timeout) {
+  private SqliteStore(
+      Path file, Connection writer, Connection reader, SqliteCheckpointer checkpointer, Duration timeout) {
     this.file = file;
     this.writer = writer;
     this.reader = reader;
+    this.checkpointer = checkpointer;
     this.committer = new GroupCommitter("SQLite store " + file, this::writeGroup, MAX_GROUP_RECORDS, timeout);
   }
 
   /** Opens (creating if needed) {@code dataDir/server.db}. */
   public static SqliteStore open(Path dataDir, Duration timeout) {
+    return open(dataDir, timeout, SqliteCheckpointer.DEFAULT_WAL_BYTES);
+  }
+
+  /** As {@link #open(Path, Duration)}, checkpointing once the WAL passes {@code checkpointWalBytes}. */
+  static SqliteStore open(Path dataDir, Duration timeout, long checkpointWalBytes) {
     Path file = dataDir.resolve("server.db");
     Connection w = null;
+    Connection r = null;
+    SqliteCheckpointer checkpointer = null;
     try {
       Files.createDirectories(dataDir);
       w = connect(file);
       try (Statement s = w.createStatement()) {
         s.execute("PRAGMA journal_mode=WAL");
+        // Checkpoints run on the checkpointer's thread, not inside this connection's COMMITs.
+        s.execute("PRAGMA wal_autocheckpoint=0");
+        // When the WAL restarts after a checkpoint, give the space of a burst back to the disk.
+        s.execute("PRAGMA journal_size_limit=" + checkpointWalBytes);
         for (String ddl : SCHEMA) {
           s.execute(ddl);
         }
       }
       w.setAutoCommit(false);
-      return new SqliteStore(file, w, connect(file), timeout);
+      r = connect(file);
+      checkpointer = SqliteCheckpointer.start(file, checkpointWalBytes);
+      return new SqliteStore(file, w, r, checkpointer, timeout);
     } catch (Exception e) {
+      if (checkpointer != null) {
+        checkpointer.close();
+      }
+      closeQuietly(r);
       closeQuietly(w);
       throw new StoreException("cannot open SQLite store " + file + ": " + e.getMessage(), e);
     }
   }
 
-  private static Connection connect(Path file) throws SQLException {
+  static Connection connect(Path file) throws SQLException {
     Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
     try (Statement s = c.createStatement()) {
       s.execute("PRAGMA busy_timeout=10000");
@@ -220,7 +244,7 @@ public final class SqliteStore implements Store {
     }
   }
 
-  private static void closeQuietly(Connection c) {
+  static void closeQuietly(Connection c) {
     if (c != null) {
       try {
         c.close();
@@ -230,10 +254,14 @@ public final class SqliteStore implements Store {
     }
   }
 
-  /** Finishes queued writes, then closes both connections. */
+  /**
+   * Finishes queued writes, stops the checkpointer, then closes the connections; the writer is
+   * closed last, and as the last connection to the file SQLite checkpoints the WAL and removes it.
+   */
   @Override
   public void close() {
     committer.close();
+    checkpointer.close();
     synchronized (readLock) {
       closeQuietly(reader);
     }
