@@ -138,7 +138,9 @@ final class StoreFile {
     s.execute("PRAGMA auto_vacuum = INCREMENTAL");
     s.execute("PRAGMA journal_mode = WAL");
     s.execute("PRAGMA synchronous = FULL");
-    s.execute("PRAGMA journal_size_limit = 4194304");
+    // A quarter of the Checkpointer's threshold: once the WAL restarts it is cut below the
+    // threshold, so the Checkpointer (which looks at the file's size) stays idle until it regrows.
+    s.execute("PRAGMA journal_size_limit = " + Checkpointer.WAL_BYTES / 4);
     s.execute("PRAGMA cache_size = -8192");
     s.execute("PRAGMA temp_store = MEMORY");
     s.execute("PRAGMA wal_autocheckpoint = 0");
