@@ -21,7 +21,9 @@ import java.util.concurrent.CompletableFuture;
  * first, FIFO by seq within a (topic, priority) lane), then {@link #ack acks} what the server
  * stored, {@link #reject rejects} what it refused (to dead letters), or {@link #release releases}
  * what got no answer. A lease that is never settled returns to pending after the lease timeout,
- * and every lease is pending again after a restart.
+ * and every lease is pending again after a restart. These delivery calls are committed when they
+ * return but not fsync'd on their own: a power cut may undo the last of them, so those records
+ * are sent again and the server, which dedupes by (device, epoch, seq), answers "duplicate".
  *
  * <p>Thread-safe. Implementations live in {@code dev.outpost.edge.internal}.
  */
@@ -88,7 +90,10 @@ public interface Outbox extends AutoCloseable {
   /** A consistent snapshot of counters and sizes; cheap (no table scans). */
   OutboxStats stats();
 
-  /** Runs housekeeping now (expiry, lease timeouts, space reclaim); it also runs on a timer. */
+  /**
+   * Runs housekeeping now, to the end (expiry, lease timeouts, space reclaim), in bounded runs
+   * that let appends and acks in between; it also runs on a timer.
+   */
   void housekeep();
 
   /** Flushes pending group commits, stops housekeeping, closes the database. Idempotent. */

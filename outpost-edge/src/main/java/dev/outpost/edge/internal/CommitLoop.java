@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * It takes everything queued (up to {@code groupCommitMaxRecords}), waits up to
  * {@code groupCommitMaxWait} for more only when the previous commit carried more than it has
  * now (so a lone producer never waits), writes appends and other work in one transaction,
- * commits (WAL + synchronous=FULL: one fsync), then adds the transaction's count changes to the
+ * commits (WAL + synchronous=FULL: one fsync; NORMAL, no fsync, for a group of only delivery
+ * bookkeeping, see {@link Op.Work#redoable}), then adds the transaction's count changes to the
  * live tally and completes the futures. Seqs are assigned here from an in-memory counter.
  *
  * <p>Crash behaviour: a future completes only after its commit returned, so every completed
@@ -258,6 +259,10 @@ final class CommitLoop implements Runnable {
     long seqBefore = nextSeq;
     Txn txn = null; // outside the try: a rollback must take back its in-memory changes
     try {
+      // appends and other work must be on disk when their futures complete (fsync); a group of
+      // only delivery bookkeeping need not be: a power cut brings its records back, the sync
+      // engine sends them again and the server's dedupe answers "duplicate"
+      connection.synchronous(!group.stream().allMatch(op -> op instanceof Op.Work<?> w && w.redoable));
       txn = new Txn(connection.connection(), config.clock().millis(), connection.statements());
       insert = txn.prepare(Schema.INSERT);
       begin();
@@ -379,6 +384,7 @@ final class CommitLoop implements Runnable {
       // A fresh Txn per attempt: a retried attempt must not inherit the undo list of the last.
       Txn txn = new Txn(connection.connection(), config.clock().millis(), connection.statements());
       try {
+        connection.synchronous(true);
         begin();
         T result = work.run(txn);
         finishTxn(txn, 0);

@@ -41,6 +41,12 @@ final class Housekeeper {
    * live pages at the end of the file, which mid-drain are records about to be acked and deleted.
    */
   static final long VACUUM_FREE_TO_USED = 4;
+  /**
+   * Most pages one run vacuums (8 MiB, some tens of ms) unless the disk is full: the writer is
+   * held while it runs, so a large vacuum (100k pages took 1.6 s) goes in slices with appends
+   * and acks in between, one run after the other.
+   */
+  static final long VACUUM_PAGES_PER_RUN = 2048;
   private static final String EXPIRED = "SELECT seq, priority, length(payload) FROM records"
       + " INDEXED BY records_expiry WHERE expires_at <= ? AND state = 0";
   private static final String FORGET = "DELETE FROM records WHERE seq IN (SELECT seq FROM records"
@@ -96,8 +102,8 @@ final class Housekeeper {
       budget.evictIfOverHighWatermark(txn, now);
       return null;
     });
-    reclaimSpace();
-    return chunks >= MAX_CHUNKS;
+    boolean morePages = reclaimSpace(reserve.full() ? Long.MAX_VALUE : VACUUM_PAGES_PER_RUN);
+    return chunks >= MAX_CHUNKS || morePages;
   }
 
   /** Deletes up to CHUNK pending expired rows; rows in flight (leased) are left alone. */
@@ -130,29 +136,32 @@ final class Housekeeper {
   }
 
   /**
-   * Gives free pages back to the file system when {@link #worthVacuuming} says so, and always
+   * Gives up to {@code maxPages} free pages back to the file system when {@link #worthVacuuming}
+   * says so (true: more are left for another run), and always
    * truncates the WAL. While the disk is full every free page counts (the reserve comes back only
    * once the file system has room), and the vacuum transaction goes through the writer's recovery
    * (rollback, reopen) like any other.
    */
-  void reclaimSpace() throws SQLException {
+  boolean reclaimSpace(long maxPages) throws SQLException {
     long free;
     long used;
     try (Statement s = loop.connection().connection().createStatement()) {
       free = freePages(s);
       used = pageCount(s) - free;
     }
+    boolean more = false;
     if (worthVacuuming(free, used, reserve.full())) {
       long before = free;
+      long target = Math.max(0, free - maxPages);
       // sqlite-jdbc steps this pragma once per execute and each step frees one page: step it
-      // once per free page inside one transaction (one fsync), bounded
+      // once per page to free inside one transaction (one fsync), bounded
       long after = loop.inTransaction(txn -> {
         long left = before;
         // not cached: the pragma's statement stays in progress until closed, and COMMIT needs none
         try (Statement s = txn.connection.createStatement();
             PreparedStatement vacuum = txn.connection.prepareStatement("PRAGMA incremental_vacuum")) {
-          for (int round = 0; round < 4 && left > 0; round++) {
-            for (long i = 0; i < left; i++) {
+          for (int round = 0; round < 4 && left > target; round++) {
+            for (long i = target; i < left; i++) {
               vacuum.execute();
             }
             left = freePages(s);
@@ -160,7 +169,9 @@ final class Housekeeper {
         }
         return left;
       });
-      log.debug("Outbox {}: returned {} free pages to the file system", store, before - after);
+      more = target > 0; // stopped at the slice: the rest in the next run
+      log.debug("Outbox {}: returned {} free pages to the file system{}", store, before - after,
+          more ? ", more next run" : "");
     }
     checkpointer.lock.lock();
     try (Statement s = loop.connection().connection().createStatement();
@@ -171,6 +182,7 @@ final class Housekeeper {
     } finally {
       checkpointer.lock.unlock();
     }
+    return more;
   }
 
   /**

@@ -58,11 +58,18 @@ abstract sealed class Op permits Op.Append, Op.Work, Op.Solo {
   /** Work that joins the group transaction. */
   static final class Work<T> extends Op {
     final Txn.Work<T> work;
+    /**
+     * Losing this commit in a power cut only brings records back that the sync engine sends
+     * again and the server dedupes (lease, ack, reject, release): a group of only such work
+     * commits without an fsync of its own (see {@link CommitLoop}).
+     */
+    final boolean redoable;
     final CompletableFuture<T> future = new CompletableFuture<>();
     T result;
 
-    Work(Txn.Work<T> work) {
+    Work(Txn.Work<T> work, boolean redoable) {
       this.work = work;
+      this.redoable = redoable;
     }
 
     @Override

@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Durability:</b> an append returns (its future completes) only after the COMMIT of its
  * group returned; in WAL mode with {@code synchronous=FULL} that means the WAL was fsync'd. Acks,
- * rejects and releases are committed the same way before their calls return.
+ * rejects and releases are committed before their calls return, but a group of only such
+ * delivery bookkeeping is not fsync'd itself (see {@link Op.Work#redoable}): a power cut may undo
+ * the last of them, which makes records pending again for a re-send the server dedupes.
  *
  * <p><b>Crash and restart:</b> on open, a store not closed cleanly is integrity-checked (a
  * corrupt one is moved aside, see {@link StoreFile}); leases are held in memory only
@@ -68,6 +70,8 @@ public final class SqliteOutbox implements Outbox {
   private final DirectoryLock lock;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean housekeepingQueued = new AtomicBoolean();
+  /** Bound on the bounded runs one {@link #housekeep()} call makes. */
+  private static final int MAX_EXPLICIT_RUNS = 10_000;
   private volatile boolean writerDone;
 
   private SqliteOutbox(Path dir, OutboxConfig config, StoreFile.Opened opened, CommitLoop.CommitFault fault,
@@ -197,26 +201,26 @@ public final class SqliteOutbox implements Outbox {
   @Override
   public Lease lease(LeaseRequest request) {
     Objects.requireNonNull(request, "request");
-    return work(txn -> deliveries.lease(txn, request));
+    return delivery(txn -> deliveries.lease(txn, request));
   }
 
   @Override
   public void ack(Collection<Long> seqs) {
     Objects.requireNonNull(seqs, "seqs");
-    work(txn -> deliveries.ack(txn, List.copyOf(seqs)));
+    delivery(txn -> deliveries.ack(txn, List.copyOf(seqs)));
   }
 
   @Override
   public void reject(Map<Long, String> reasonsBySeq) {
     Objects.requireNonNull(reasonsBySeq, "reasonsBySeq");
     Map<Long, String> reasons = Map.copyOf(reasonsBySeq);
-    work(txn -> deliveries.reject(txn, reasons));
+    delivery(txn -> deliveries.reject(txn, reasons));
   }
 
   @Override
   public void release(Collection<Long> seqs) {
     Objects.requireNonNull(seqs, "seqs");
-    work(txn -> deliveries.release(txn, List.copyOf(seqs)));
+    delivery(txn -> deliveries.release(txn, List.copyOf(seqs)));
   }
 
   @Override
@@ -282,15 +286,25 @@ public final class SqliteOutbox implements Outbox {
     return oldest == Long.MAX_VALUE ? 0 : Math.max(0, config.clock().millis() - oldest);
   }
 
+  /**
+   * Runs housekeeping to the end: one bounded run after the other (appends and acks go in
+   * between), at most {@value #MAX_EXPLICIT_RUNS} runs.
+   */
   @Override
   public void housekeep() {
     ensureOpen();
-    await(submitHousekeeping());
+    for (int run = 0; run < MAX_EXPLICIT_RUNS; run++) {
+      boolean[] more = new boolean[1];
+      await(submitHousekeeping(false, more));
+      if (!more[0]) {
+        return;
+      }
+    }
   }
 
   private void scheduleHousekeeping() {
     if (!closed.get() && housekeepingQueued.compareAndSet(false, true)) {
-      submitHousekeeping().whenComplete((ok, e) -> {
+      submitHousekeeping(true, new boolean[1]).whenComplete((ok, e) -> {
         if (e != null && !closed.get()) {
           log.warn("Outbox {}: scheduled housekeeping failed, will retry next interval: {}", store, e.toString());
         }
@@ -298,11 +312,15 @@ public final class SqliteOutbox implements Outbox {
     }
   }
 
-  private CompletableFuture<Void> submitHousekeeping() {
+  /** One bounded run; {@code more[0]} tells whether work is left. */
+  private CompletableFuture<Void> submitHousekeeping(boolean rescheduleIfMore, boolean[] more) {
     Op.Solo op = new Op.Solo(() -> {
-      housekeepingQueued.set(false);
+      if (rescheduleIfMore) {
+        housekeepingQueued.set(false);
+      }
       try {
-        if (housekeeper.run() && !closed.get()) {
+        more[0] = housekeeper.run();
+        if (more[0] && rescheduleIfMore && !closed.get()) {
           // more left: queue another run from the timer thread (the writer must never block on
           // its own full queue)
           try {
@@ -319,8 +337,31 @@ public final class SqliteOutbox implements Outbox {
   }
 
   private <T> T work(Txn.Work<T> work) {
+    return work(work, false);
+  }
+
+  /** For tests: whether the last commit on the write connection fsync'd the WAL. */
+  boolean lastCommitFsynced() {
+    loop.commitLock.lock();
+    try {
+      return loop.connection().fullSync();
+    } finally {
+      loop.commitLock.unlock();
+    }
+  }
+
+  /**
+   * Delivery bookkeeping (lease, ack, reject, release): commits durably against a process crash
+   * but without an fsync of its own; a power cut may bring its records back, to be sent again
+   * and deduped by the server (docs/outbox.md, "Durability").
+   */
+  private <T> T delivery(Txn.Work<T> work) {
+    return work(work, true);
+  }
+
+  private <T> T work(Txn.Work<T> work, boolean redoable) {
     ensureOpen();
-    Op.Work<T> op = new Op.Work<>(work);
+    Op.Work<T> op = new Op.Work<>(work, redoable);
     return await(submitOrRunHere(op, op.future));
   }
 
@@ -389,7 +430,7 @@ public final class SqliteOutbox implements Outbox {
       try (Statement s = write.connection().createStatement()) {
         s.executeUpdate("UPDATE meta SET value = 1 WHERE key = 'clean'");
       }
-      housekeeper.reclaimSpace();
+      housekeeper.reclaimSpace(Long.MAX_VALUE); // closing: nothing waits for the writer any more
     } catch (SQLException e) {
       log.warn("Outbox {}: clean close could not be recorded ({}); the next open will run an integrity check",
           store, e.toString());

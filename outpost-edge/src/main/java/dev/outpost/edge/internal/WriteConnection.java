@@ -36,6 +36,8 @@ final class WriteConnection {
   private Connection connection;
   private boolean broken;
   private int reopened;
+  /** The synchronous level this connection runs at: FULL as opened, NORMAL for redoable commits. */
+  private boolean fullSync = true;
 
   WriteConnection(Connection connection, Opener opener, String store) {
     this.connection = connection;
@@ -68,6 +70,23 @@ final class WriteConnection {
       statements.put(sql, p);
     }
     p.execute();
+  }
+
+  /**
+   * Sets {@code PRAGMA synchronous} for the next transactions (outside a transaction): FULL
+   * fsyncs the WAL at every COMMIT; NORMAL leaves the WAL to the next checkpoint or FULL commit,
+   * so a power cut (not a process crash) may take back the last commits, never corrupt the file.
+   */
+  void synchronous(boolean full) throws SQLException {
+    if (full != fullSync) {
+      exec(full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+      fullSync = full;
+    }
+  }
+
+  /** True while commits fsync the WAL (synchronous=FULL). */
+  boolean fullSync() {
+    return fullSync;
   }
 
   /** Rolls the failed transaction back; reopens the connection if it is still inside one. */
@@ -123,6 +142,7 @@ final class WriteConnection {
     StoreFile.closeQuietly(connection);
     broken = true;
     connection = opener.open();
+    fullSync = true; // the store's pragmas
     broken = false;
     reopened++;
     log.warn("Outbox {}: write connection reopened (reopen #{} since open)", store, reopened);
