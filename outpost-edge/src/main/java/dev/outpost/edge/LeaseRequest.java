@@ -12,8 +12,11 @@ import java.util.Set;
  * @param maxBytes at most about this many payload bytes (the first record is always included)
  * @param lowestPriority include this priority and everything more urgent (DEGRADED links ask for
  *     HIGH)
- * @param excludedLanes lanes not to lease from (the sync engine passes lanes already in flight
- *     so per-lane order holds on the server)
+ * @param excludedLanes lanes not to lease from; the other lanes of a priority are still taken in
+ *     seq order, FIFO within each. An excluded lane's backlog is scanned over (cost grows with
+ *     the rows skipped), so one lease call examines a bounded number of rows (at least 100,000,
+ *     or 16 per record asked for) and then returns what it found, possibly fewer records or
+ *     none. The sync engine passes none.
  * @param leaseTimeout after this, unsettled records return to pending
  */
 public record LeaseRequest(

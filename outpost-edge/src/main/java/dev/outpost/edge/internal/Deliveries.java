@@ -22,11 +22,16 @@ import org.slf4j.LoggerFactory;
  * ({@link LeaseTable}): a lease reads at most the requested rows through the
  * {@code (state, priority, seq)} index, starting at the priority's scan cursor and skipping seqs
  * still held by a live lease, and writes nothing to disk. Within a priority, rows come in seq
- * order; when lanes of that priority are excluded, the remaining lanes are taken one after
- * another (by topic), each in seq order, through the {@code (state, priority, topic, seq)} index:
- * FIFO within a lane holds either way. An ack deletes (or, with retention, marks acked) the leased
- * seqs with one statement per contiguous seq run; seqs not held by a live lease (acked after
- * their lease timed out) go one by one, and a seq already gone is a no-op.
+ * order, so FIFO within a lane holds. When lanes of that priority are excluded, the same index
+ * is scanned in seq order, reading only (seq, topic) per row, and rows of an excluded topic are
+ * stepped over: an excluded lane's backlog is scanned over, at a cost proportional to the rows
+ * skipped (there is no index by topic: it cost each acked record about 1.1 µs). That scan is
+ * bounded per lease call ({@link #scanLimit}); a lease that reaches the bound returns what it
+ * found, possibly nothing, and leases nothing less urgent than where it stopped.
+ *
+ * <p>An ack deletes (or, with retention, marks acked) the leased seqs with one statement per
+ * contiguous seq run; seqs not held by a live lease (acked after their lease timed out) go one
+ * by one, and a seq already gone is a no-op.
  *
  * <p>Leases past their deadline become pending again on the next lease or housekeeping; a lease
  * that ends without an ack (timeout, release) adds one to the row's {@code attempts} on disk, so
@@ -37,14 +42,19 @@ import org.slf4j.LoggerFactory;
  */
 final class Deliveries {
   private static final Logger log = LoggerFactory.getLogger(Deliveries.class);
-  private static final int MAX_LANES_PER_LEASE = 10_000;
+  /**
+   * Fewest rows a lease call with excluded lanes may examine (leased, excluded or taken) before
+   * it stops, so the writer's pause per lease call is bounded however long an excluded lane's
+   * backlog is (each row is an index step and a table lookup for its topic).
+   */
+  static final long MIN_SCAN_ROWS = 100_000;
   private static final String COLUMNS = "SELECT seq, topic, ts, headers, payload, attempts FROM records";
   private static final String BY_SEQ =
       COLUMNS + " INDEXED BY records_drain WHERE state = 0 AND priority = ? AND seq >= ? ORDER BY seq";
-  private static final String BY_LANE = COLUMNS
-      + " INDEXED BY records_lane WHERE state = 0 AND priority = ? AND topic = ? ORDER BY seq";
-  private static final String NEXT_LANE = "SELECT topic FROM records INDEXED BY records_lane"
-      + " WHERE state = 0 AND priority = ? AND topic > ? ORDER BY topic LIMIT 1";
+  /** The excluded-lane scan: the topic only (an early column, no payload pages read). */
+  private static final String TOPICS_BY_SEQ = "SELECT seq, topic FROM records"
+      + " INDEXED BY records_drain WHERE state = 0 AND priority = ? AND seq >= ? ORDER BY seq";
+  private static final String ONE = COLUMNS + " WHERE seq = ?";
   private static final String DELETE_RUN = "DELETE FROM records WHERE seq BETWEEN ? AND ?";
   private static final String KEEP_RUN = "UPDATE records SET state = 2, lease_until = ? WHERE seq BETWEEN ? AND ?";
   private static final String DELETE =
@@ -62,18 +72,30 @@ final class Deliveries {
   private final boolean retainAcked;
   private final String store;
   private final LeaseTable leases;
+  private final long minScanRows;
 
   Deliveries(long epoch, boolean retainAcked, String store, LeaseTable leases) {
+    this(epoch, retainAcked, store, leases, MIN_SCAN_ROWS);
+  }
+
+  /** With a smaller scan bound than {@link #MIN_SCAN_ROWS}: tests only. */
+  Deliveries(long epoch, boolean retainAcked, String store, LeaseTable leases, long minScanRows) {
     this.epoch = epoch;
     this.retainAcked = retainAcked;
     this.store = store;
     this.leases = leases;
+    this.minScanRows = minScanRows;
+  }
+
+  /** Most rows one lease call with excluded lanes examines: 16 per record asked for, or more. */
+  long scanLimit(int maxRecords) {
+    return Math.max(16L * maxRecords, minScanRows);
   }
 
   Lease lease(Txn txn, LeaseRequest req) throws SQLException {
     requeueTimedOut(txn);
-    Batch batch = new Batch(req, leases);
-    for (int rank = 0; rank <= req.lowestPriority().rank() && !batch.full; rank++) {
+    Batch batch = new Batch(req, leases, scanLimit(req.maxRecords()));
+    for (int rank = 0; rank <= req.lowestPriority().rank() && !batch.done(); rank++) {
       Set<String> excluded = new HashSet<>();
       for (Lane lane : req.excludedLanes()) {
         if (lane.priority().rank() == rank) {
@@ -107,28 +129,47 @@ final class Deliveries {
   }
 
   /**
-   * With lanes excluded, walks the other lanes of the priority one by one through the
-   * {@code records_lane} index (one seek per lane), so an excluded lane's backlog is never scanned.
+   * With lanes of {@code rank} excluded: the seq-order scan from the cursor, reading the whole
+   * row only for records taken, stepping over leased seqs and excluded topics until the batch is
+   * full, the rows run out or the lease call's scan budget is spent. Excluded rows are pending,
+   * so the cursor advances only over the rows before the first of them (all leased by then).
    */
-  private static void leaseAroundExcluded(Txn txn, Batch batch, int rank, Set<String> excluded)
+  private void leaseAroundExcluded(Txn txn, Batch batch, int rank, Set<String> excluded)
       throws SQLException {
-    String topic = "";
-    for (int lanes = 0; lanes < MAX_LANES_PER_LEASE && !batch.full; lanes++) {
-      PreparedStatement next = txn.prepare(NEXT_LANE);
-      next.setInt(1, rank);
-      next.setString(2, topic);
-      try (ResultSet rs = next.executeQuery()) {
-        if (!rs.next()) {
-          return;
+    long resume = leases.scanFrom(rank);
+    boolean pendingBehind = false;
+    PreparedStatement q = txn.prepare(TOPICS_BY_SEQ);
+    q.setInt(1, rank);
+    q.setLong(2, resume);
+    try (ResultSet rs = q.executeQuery()) {
+      while (!batch.done() && rs.next()) {
+        if (batch.scanned++ == batch.scanLimit) {
+          batch.outOfScan = true;
+          break;
         }
-        topic = rs.getString(1);
+        long seq = rs.getLong(1);
+        if (!leases.isLeased(seq)) {
+          if (excluded.contains(rs.getString(2))) {
+            pendingBehind = true;
+          } else if (!takeOne(txn, batch, rank, seq)) {
+            break;
+          }
+        }
+        if (!pendingBehind) {
+          resume = seq + 1;
+        }
       }
-      if (!excluded.contains(topic)) {
-        PreparedStatement q = txn.prepare(BY_LANE);
-        q.setInt(1, rank);
-        q.setString(2, topic);
-        batch.read(q, rank, 0);
-      }
+    }
+    leases.advance(txn, rank, resume);
+  }
+
+  /** Reads row {@code seq} whole into the batch; false when it did not fit (the batch is full). */
+  private static boolean takeOne(Txn txn, Batch batch, int rank, long seq) throws SQLException {
+    PreparedStatement one = txn.prepare(ONE);
+    one.setLong(1, seq);
+    try (ResultSet rs = one.executeQuery()) {
+      // the scan just saw the row in this transaction, so it is there; were it not, nothing to take
+      return !rs.next() || batch.take(rs, rank, seq);
     }
   }
 
@@ -139,12 +180,22 @@ final class Deliveries {
     final IntList ranks = new IntList();
     final LeaseRequest req;
     final LeaseTable leases;
+    /** Rows excluded-lane scans may examine in this lease call, and how many they did. */
+    final long scanLimit;
+    long scanned;
     long bytes;
     boolean full;
+    boolean outOfScan;
 
-    Batch(LeaseRequest req, LeaseTable leases) {
+    Batch(LeaseRequest req, LeaseTable leases, long scanLimit) {
       this.req = req;
       this.leases = leases;
+      this.scanLimit = scanLimit;
+    }
+
+    /** Full, or the scan budget is spent: nothing more is leased (not even less urgent rows). */
+    boolean done() {
+      return full || outOfScan;
     }
 
     int room() {
@@ -177,25 +228,32 @@ final class Deliveries {
       try (ResultSet rs = q.executeQuery()) {
         while (!full && rs.next()) {
           long seq = rs.getLong(1);
-          if (leases.isLeased(seq)) {
-            resume = seq + 1;
-            continue;
-          }
-          byte[] payload = rs.getBytes(5);
-          if (!messages.isEmpty() && bytes + payload.length > req.maxBytes()) {
-            full = true;
+          if (!leases.isLeased(seq) && !take(rs, rank, seq)) {
             return seq;
           }
-          bytes += payload.length;
-          messages.add(new Message(seq, rs.getString(2), Priority.ofRank(rank), rs.getLong(3),
-              HeaderCodec.decode(rs.getBytes(4)), payload));
-          attempts.add(rs.getInt(6));
-          ranks.add(rank);
           resume = seq + 1;
-          full = room() == 0;
         }
       }
       return resume;
+    }
+
+    /**
+     * Adds the row at {@code rs} (seq, topic, ts, headers, payload, attempts) unless its payload
+     * would pass the byte limit: then the batch is full and nothing is added (false).
+     */
+    boolean take(ResultSet rs, int rank, long seq) throws SQLException {
+      byte[] payload = rs.getBytes(5);
+      if (!messages.isEmpty() && bytes + payload.length > req.maxBytes()) {
+        full = true;
+        return false;
+      }
+      bytes += payload.length;
+      messages.add(new Message(seq, rs.getString(2), Priority.ofRank(rank), rs.getLong(3),
+          HeaderCodec.decode(rs.getBytes(4)), payload));
+      attempts.add(rs.getInt(6));
+      ranks.add(rank);
+      full = room() == 0;
+      return true;
     }
   }
 

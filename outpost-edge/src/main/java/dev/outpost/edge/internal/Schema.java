@@ -18,9 +18,11 @@ package dev.outpost.edge.internal;
  *                       from before have it reset to 0 at open
  *   lease_until INTEGER acked time (state 2), else 0
  *   attempts   INTEGER  earlier leases that ended without an ack (timeout or release)
- *   index records_drain  (state, priority, seq)                 lease order, counts at open
- *   index records_lane   (state, priority, topic, seq)          lease around excluded lanes
- *   index records_expiry (expires_at) WHERE expires_at NOT NULL  housekeeping
+ *   index records_drain  (state, priority, seq, length(payload))  lease order (excluded lanes
+ *                        too: scanned over, see Deliveries), counts at open
+ *   index records_expiry (expires_at) WHERE expires_at NOT NULL    housekeeping
+ *   (records_lane (state, priority, topic, seq) is gone: stores that have it drop it at open,
+ *   which is an index, not a format change, so format stays 1)
  * table dead_letters  records the server refused for good
  *   seq PK, topic, priority, ts, headers, payload as above; reason TEXT; attempts; dead_at
  * table meta (key TEXT PRIMARY KEY, value INTEGER)
@@ -55,7 +57,6 @@ final class Schema {
         + " payload BLOB NOT NULL, state INTEGER NOT NULL DEFAULT 0,"
         + " lease_until INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0)",
     DRAIN_INDEX,
-    "CREATE INDEX IF NOT EXISTS records_lane ON records (state, priority, topic, seq)",
     "CREATE INDEX IF NOT EXISTS records_expiry ON records (expires_at) WHERE expires_at IS NOT NULL",
     "CREATE TABLE IF NOT EXISTS dead_letters (seq INTEGER PRIMARY KEY, topic TEXT NOT NULL,"
         + " priority INTEGER NOT NULL, ts INTEGER NOT NULL, headers BLOB, payload BLOB NOT NULL,"

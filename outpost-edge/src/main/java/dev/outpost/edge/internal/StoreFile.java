@@ -111,6 +111,7 @@ final class StoreFile {
               + ", this version reads format " + Schema.FORMAT + "; open it with a matching version", null);
         }
         upgradeDrainIndex(s, db);
+        dropLaneIndex(s, db);
         putMeta(c, "clean", 0);
         s.execute("COMMIT");
       } catch (SQLException | RuntimeException e) {
@@ -195,6 +196,22 @@ final class StoreFile {
       log.info("Outbox {}: drain index rebuilt with record sizes in {} ms (once)", db,
           (System.nanoTime() - started) / 1_000_000);
     }
+  }
+
+  /**
+   * Stores made before leasing around excluded lanes scanned {@code records_drain} had a
+   * {@code records_lane} index; nothing reads it any more and every append and ack paid for it,
+   * so it is dropped once (inside the opening transaction: a crash leaves it either there or
+   * gone, both readable). Its pages go to the freelist, which housekeeping vacuums.
+   */
+  private static void dropLaneIndex(Statement s, Path db) throws SQLException {
+    try (ResultSet rs = s.executeQuery("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'records_lane'")) {
+      if (!rs.next()) {
+        return;
+      }
+    }
+    s.execute("DROP INDEX IF EXISTS records_lane");
+    log.info("Outbox {}: lane index dropped (once; leases around excluded lanes scan the drain index)", db);
   }
 
   static Connection connect(Path db) throws SQLException {
