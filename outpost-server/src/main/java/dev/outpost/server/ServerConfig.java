@@ -27,6 +27,7 @@ public final class ServerConfig {
   private final int maxPendingRecords;
   private final Duration authCacheTtl;
   private final Duration storeTimeout;
+  private final Duration chainWait;
   private final Clock clock;
 
   private ServerConfig(Builder b) {
@@ -46,6 +47,7 @@ public final class ServerConfig {
     maxPendingRecords = b.maxPendingRecords;
     authCacheTtl = b.authCacheTtl;
     storeTimeout = b.storeTimeout;
+    chainWait = b.chainWait;
     clock = b.clock;
   }
 
@@ -71,6 +73,7 @@ public final class ServerConfig {
     b.maxPendingRecords = maxPendingRecords;
     b.authCacheTtl = authCacheTtl;
     b.storeTimeout = storeTimeout;
+    b.chainWait = chainWait;
     b.clock = clock;
     return b;
   }
@@ -96,6 +99,8 @@ public final class ServerConfig {
   public Duration authCacheTtl() { return authCacheTtl; }
   /** How long a request waits for the store's commit before answering 503. */
   public Duration storeTimeout() { return storeTimeout; }
+  /** How long a chained batch waits for its predecessor to arrive before 409 (docs/protocol.md). */
+  public Duration chainWait() { return chainWait; }
   public Clock clock() { return clock; }
 
   /** Mutable, not thread-safe; {@link #build()} validates the whole. */
@@ -116,6 +121,7 @@ public final class ServerConfig {
     private int maxPendingRecords = 200_000;
     private Duration authCacheTtl = Duration.ofSeconds(5);
     private Duration storeTimeout = Duration.ofSeconds(30);
+    private Duration chainWait = Duration.ofSeconds(2);
     private Clock clock = Clock.systemUTC();
 
     private Builder() {}
@@ -218,6 +224,19 @@ public final class ServerConfig {
         throw new IllegalArgumentException("storeTimeout must be > 0, was " + timeout);
       }
       this.storeTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * How long a batch sent with {@code Outpost-After} waits for the named batch to reach the
+     * server (it may be overtaken on another connection) before it is refused with 409; default
+     * 2 s. Its commit is then awaited up to {@link #storeTimeout}.
+     */
+    public Builder chainWait(Duration wait) {
+      if (wait == null || wait.isNegative()) {
+        throw new IllegalArgumentException("chainWait must be >= 0, was " + wait);
+      }
+      this.chainWait = wait;
       return this;
     }
 

@@ -15,6 +15,8 @@ class ServerConfigTest {
     assertThat(c.host()).isEqualTo("127.0.0.1");
     assertThat(c.adminToken()).isNull();
     assertThat(c.newBuilder().port(0).build().port()).isZero();
+    assertThat(c.chainWait()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(c.newBuilder().chainWait(Duration.ZERO).build().newBuilder().build().chainWait()).isZero();
   }
 
   @Test
@@ -30,6 +32,8 @@ class ServerConfigTest {
     assertThatThrownBy(() -> ServerConfig.builder().pgUrl("postgres://x")).hasMessageContaining("pgUrl");
     assertThatThrownBy(() -> ServerConfig.builder().adminToken("short")).hasMessageContaining("adminToken");
     assertThatThrownBy(() -> ServerConfig.builder().storeTimeout(Duration.ZERO)).hasMessageContaining("storeTimeout");
+    assertThatThrownBy(() -> ServerConfig.builder().chainWait(Duration.ofMillis(-1))).hasMessageContaining("chainWait");
+    assertThatThrownBy(() -> ServerConfig.builder().chainWait(null)).hasMessageContaining("chainWait");
     assertThatThrownBy(() -> ServerConfig.builder().build()).hasMessageContaining("dataDir");
     assertThatThrownBy(() -> ServerConfig.builder().store(StoreKind.POSTGRES).build()).hasMessageContaining("pgUrl");
     assertThatThrownBy(() -> ServerConfig.builder().dataDir(Path.of("x")).maxBodyBytes(10).maxInflatedBytes(5).build())

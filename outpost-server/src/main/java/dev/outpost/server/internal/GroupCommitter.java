@@ -16,10 +16,16 @@ import org.slf4j.LoggerFactory;
 /**
  * One writer thread that commits, as one group, the ingest writes that queued up while the
  * previous commit ran: many requests share one transaction and one fsync, which is where ingest
- * throughput comes from. Callers block until their group's commit returned (or failed).
+ * throughput comes from. Callers {@link #submit} a write and {@link #await} its group's commit.
  *
  * <p>If a group fails, its writes are retried one by one, so one bad write cannot fail its
- * neighbours. {@link #exclusive} runs other work on the same thread between groups (for a store
+ * neighbours.
+ *
+ * <p>Ordered writes: a write may name an earlier write's commit ({@code after}) that must
+ * succeed first. The earlier write was queued first, so it commits in the same group or an
+ * earlier one; if it fails, the later write fails too ({@link PredecessorNotStoredException}),
+ * also when a failed group is retried write by write. This is what lets a device's chained
+ * batches share a group commit and still reach the store in order (see {@link BatchChains}). {@link #exclusive} runs other work on the same thread between groups (for a store
  * with a single writer connection). Thread-safe. {@link #close()} finishes what is queued; work
  * submitted after that fails with a {@link StoreException}, never hangs.
  */
@@ -40,7 +46,8 @@ final class GroupCommitter implements AutoCloseable {
 
   private sealed interface Task permits IngestTask, OtherTask {}
 
-  private record IngestTask(Store.Write write, CompletableFuture<boolean[]> done) implements Task {}
+  private record IngestTask(Store.Write write, CompletableFuture<?> after, CompletableFuture<boolean[]> done)
+      implements Task {}
 
   private record OtherTask(Exclusive<?> work, CompletableFuture<Object> done) implements Task {}
 
@@ -62,10 +69,15 @@ final class GroupCommitter implements AutoCloseable {
     thread.start();
   }
 
-  boolean[] ingest(Store.Write write) {
-    IngestTask task = new IngestTask(write, new CompletableFuture<>());
+  /**
+   * Queues a write without waiting; the future completes at its commit (or failure).
+   *
+   * @param after null, or the future of a write submitted earlier that must commit first
+   */
+  CompletableFuture<boolean[]> submit(Store.Write write, CompletableFuture<?> after) {
+    IngestTask task = new IngestTask(write, after, new CompletableFuture<>());
     submit(task);
-    return await(task.done());
+    return task.done();
   }
 
   @SuppressWarnings("unchecked")
@@ -90,7 +102,8 @@ final class GroupCommitter implements AutoCloseable {
     queue.add(task);
   }
 
-  private <T> T await(CompletableFuture<T> f) {
+  /** Waits for a submitted write's commit, at most the store timeout. */
+  <T> T await(CompletableFuture<T> f) {
     try {
       return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
@@ -130,15 +143,15 @@ final class GroupCommitter implements AutoCloseable {
           continue;
         }
         IngestTask it = (IngestTask) first;
-        group.add(it);
-        int records = it.write().messages().size();
+        int records = take(group, it);
         // Only this thread takes from the queue, so what peek saw is what poll returns.
         while (records < maxGroupRecords && queue.peek() instanceof IngestTask next) {
           queue.poll();
-          group.add(next);
-          records += next.write().messages().size();
+          records += take(group, next);
         }
-        commit(group);
+        if (!group.isEmpty()) {
+          commit(group);
+        }
       } catch (Throwable t) {
         // Keep the writer alive whatever happens; the callers of this round get the error.
         if (first instanceof OtherTask other) {
@@ -153,6 +166,23 @@ final class GroupCommitter implements AutoCloseable {
     }
   }
 
+  /**
+   * Adds the task to the group unless its predecessor already failed (it then fails at once);
+   * returns the records added. A predecessor not yet done is earlier in this same group.
+   */
+  private int take(List<IngestTask> group, IngestTask t) {
+    if (predecessorFailed(t)) {
+      finish(t, null, new PredecessorNotStoredException());
+      return 0;
+    }
+    group.add(t);
+    return t.write().messages().size();
+  }
+
+  private static boolean predecessorFailed(IngestTask t) {
+    return t.after() != null && t.after().isCompletedExceptionally();
+  }
+
   private void commit(List<IngestTask> group) {
     List<boolean[]> results;
     try {
@@ -161,7 +191,11 @@ final class GroupCommitter implements AutoCloseable {
       if (group.size() > 1) {
         LOG.warn("{}: group commit of {} writes failed ({}); retrying them one by one", name, group.size(), e.getMessage());
         for (IngestTask t : group) {
-          commit(List.of(t));
+          if (predecessorFailed(t)) { // its predecessor was retried just before it, and failed
+            finish(t, null, new PredecessorNotStoredException());
+          } else {
+            commit(List.of(t));
+          }
         }
       } else {
         finish(group.get(0), null, failure(e));

@@ -9,6 +9,7 @@ import dev.outpost.core.wire.ContentEncoding;
 import dev.outpost.core.wire.WireCodec;
 import dev.outpost.core.wire.WireFormatException;
 import dev.outpost.server.ServerConfig;
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code POST /v1/ingest}: authenticate, read a bounded body, inflate, decode, check each record,
@@ -27,10 +29,18 @@ import java.util.Map;
  * apart from its collaborators; thread-safe.
  */
 public final class IngestHandler implements Handler {
+  /** Request: this batch's name, for a later batch's {@link #AFTER}. */
+  public static final HeaderName BATCH = HeaderNames.create("Outpost-Batch");
+  /** Request: store this batch only after the named one is committed (else 409). */
+  public static final HeaderName AFTER = HeaderNames.create("Outpost-After");
+  /** Response on every ingest answer: this server honours {@link #AFTER}. */
+  public static final HeaderName CHAIN = HeaderNames.create("Outpost-Chain");
+
   private final ServerConfig config;
   private final Store store;
   private final DeviceRegistry devices;
   private final ServerMetrics metrics;
+  private final BatchChains chains = new BatchChains();
 
   public IngestHandler(ServerConfig config, Store store, DeviceRegistry devices, ServerMetrics metrics) {
     this.config = config;
@@ -42,7 +52,28 @@ public final class IngestHandler implements Handler {
   @Override
   public void handle(ServerRequest req, ServerResponse res) {
     long receivedAt = config.clock().millis();
+    res.header(CHAIN, "1"); // this server stores chained batches in order (BatchChains)
     String device = authenticate(req);
+    String batchId = BatchChains.id(BATCH.defaultCase(), req.headers().first(BATCH).orElse(null));
+    String after = BatchChains.id(AFTER.defaultCase(), req.headers().first(AFTER).orElse(null));
+    if (after != null && after.equals(batchId)) {
+      // it would wait for its own commit, holding the request for the whole store timeout
+      throw ApiException.badRequest("bad_chain_header",
+          AFTER.defaultCase() + " names this batch itself ('" + after + "'): name the batch before it");
+    }
+    BatchChains.Link link = batchId == null ? null : chains.arrived(device, batchId);
+    try {
+      ingest(req, res, device, after, receivedAt, link);
+    } finally {
+      if (link != null) {
+        link.failedUnlessQueued(); // refused before the store: successors chained to it fail too
+      }
+    }
+  }
+
+  /** Stores the batch and answers. */
+  private void ingest(ServerRequest req, ServerResponse res, String device, String after,
+      long receivedAt, BatchChains.Link link) {
     ContentEncoding encoding;
     try {
       encoding = ContentEncoding.parse(req.headers().first(HeaderNames.CONTENT_ENCODING).orElse(null));
@@ -61,6 +92,7 @@ public final class IngestHandler implements Handler {
       throw new ApiException(413, "too_many_records",
           "batch has " + batch.size() + " records, over the limit of " + config.maxBatchRecords());
     }
+    CompletableFuture<?> predecessor = after == null ? null : awaitPredecessor(device, after);
     int pending = store.pendingRecords();
     if (pending + batch.size() > config.maxPendingRecords()) {
       throw new ApiException(503, "overloaded",
@@ -84,9 +116,16 @@ public final class IngestHandler implements Handler {
     long start = System.nanoTime();
     boolean[] stored;
     try {
-      stored = store.ingest(new Store.Write(device, batch.epoch(), accepted, rejected, receivedAt));
+      CompletableFuture<boolean[]> commit =
+          store.submit(new Store.Write(device, batch.epoch(), accepted, rejected, receivedAt), predecessor);
+      if (link != null) {
+        link.queued(commit); // successors chained to this batch may queue behind it now
+      }
+      stored = store.await(commit);
     } catch (StoreException e) {
       throw new ApiException(503, "store_unavailable", "the store did not commit: " + e.getMessage(), 2);
+    } catch (PredecessorNotStoredException e) {
+      throw notStored(after);
     }
     metrics.commit(System.nanoTime() - start);
     int storedCount = 0;
@@ -100,6 +139,30 @@ public final class IngestHandler implements Handler {
     byte[] answer = WireCodec.encodeResult(new BatchResult(List.of(results), config.clock().millis()), binary);
     res.header(HeaderNames.CONTENT_TYPE, binary ? WireCodec.BINARY : WireCodec.JSON);
     res.send(answer);
+  }
+
+  /**
+   * Waits until the batch named in Outpost-After is queued for the store and returns its commit;
+   * 409 if it failed first or did not arrive in time.
+   */
+  private CompletableFuture<?> awaitPredecessor(String device, String after) {
+    CompletableFuture<?> commit;
+    try {
+      commit = chains.awaitQueued(device, after, config.chainWait(), config.storeTimeout());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiException(503, "shutting_down", "interrupted while waiting for batch '" + after + "'", 1);
+    }
+    if (commit.isCompletedExceptionally()) {
+      throw notStored(after);
+    }
+    return commit;
+  }
+
+  private ApiException notStored(String after) {
+    return new ApiException(409, "predecessor_not_stored", "the batch named in " + AFTER.defaultCase()
+        + " ('" + after + "') was not stored: it failed, or did not arrive within " + config.chainWait()
+        + "; nothing of this batch was stored, send both again");
   }
 
   private String authenticate(ServerRequest req) {

@@ -111,8 +111,14 @@ public final class PostgresStore implements Store {
   }
 
   @Override
-  public boolean[] ingest(Write w) {
-    return committer.ingest(w);
+  public java.util.concurrent.CompletableFuture<boolean[]> submit(
+      Write write, java.util.concurrent.CompletableFuture<?> after) {
+    return committer.submit(write, after);
+  }
+
+  @Override
+  public boolean[] await(java.util.concurrent.CompletableFuture<boolean[]> commit) {
+    return committer.await(commit);
   }
 
   @Override

@@ -1,7 +1,9 @@
 package dev.outpost.server.internal;
 
 import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +17,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ServerRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(ServerRoutes.class);
+  private static final String INGEST = "/v1/ingest";
 
   private final Store store;
   private final ServerMetrics metrics;
@@ -36,7 +39,7 @@ public final class ServerRoutes {
         metrics.request(res.status().code());
       }
     });
-    r.post("/v1/ingest", ingest);
+    r.post(INGEST, ingest);
     reads.register(r);
     r.get("/healthz", (req, res) -> ReadRoutes.sendJson(res, 200, g -> {
       g.writeStartObject();
@@ -59,15 +62,30 @@ public final class ServerRoutes {
       throw new ApiException(404, "not_found", "no endpoint " + req.prologue().method().text() + " "
           + req.path().path() + " (see docs/protocol.md)");
     });
-    r.error(ApiException.class, (req, res, e) -> send(res, e));
+    r.error(ApiException.class, ServerRoutes::send);
     r.error(StoreException.class, (req, res, e) -> {
       LOG.warn("{} {}: store failed: {}", req.prologue().method().text(), req.path().path(), e.getMessage());
-      send(res, new ApiException(503, "store_unavailable", e.getMessage(), 2));
+      send(req, res, new ApiException(503, "store_unavailable", e.getMessage(), 2));
     });
     r.error(Throwable.class, (req, res, e) -> {
       LOG.error("{} {} failed unexpectedly", req.prologue().method().text(), req.path().path(), e);
-      send(res, new ApiException(500, "internal", "unexpected server error: " + e));
+      send(req, res, new ApiException(500, "internal", "unexpected server error: " + e));
     });
+  }
+
+  /**
+   * An error answer. The headers a handler set before it threw are gone by now (Helidon resets
+   * the response for its error handlers), so an ingest answer gets its chaining advert again:
+   * every ingest answer carries it (docs/protocol.md, "Chained sends").
+   */
+  static void send(ServerRequest req, ServerResponse res, ApiException e) {
+    if (res.isSent()) {
+      return;
+    }
+    if (req.prologue().method() == Method.POST && INGEST.equals(req.path().path())) {
+      res.header(IngestHandler.CHAIN, "1");
+    }
+    send(res, e);
   }
 
   static void send(ServerResponse res, ApiException e) {

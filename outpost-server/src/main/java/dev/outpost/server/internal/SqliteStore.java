@@ -124,8 +124,14 @@ public final class SqliteStore implements Store {
   }
 
   @Override
-  public boolean[] ingest(Write write) {
-    return committer.ingest(write);
+  public java.util.concurrent.CompletableFuture<boolean[]> submit(
+      Write write, java.util.concurrent.CompletableFuture<?> after) {
+    return committer.submit(write, after);
+  }
+
+  @Override
+  public boolean[] await(java.util.concurrent.CompletableFuture<boolean[]> commit) {
+    return committer.await(commit);
   }
 
   @Override

@@ -5,6 +5,7 @@ import dev.outpost.server.DeviceInfo;
 import dev.outpost.server.StoredRecord;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What the server needs from a store; SQLite and PostgreSQL implement it and pass the same
@@ -23,7 +24,22 @@ public interface Store extends AutoCloseable {
    * @return for each message in order: true if stored now, false if it was already stored
    *     (before, or earlier in the same write)
    */
-  boolean[] ingest(Write write);
+  default boolean[] ingest(Write write) {
+    return await(submit(write, null));
+  }
+
+  /**
+   * Queues a write without waiting: the future completes when it is committed (with what
+   * {@link #ingest} returns) or failed. Wait for it with {@link #await}.
+   *
+   * @param after null, or the future of a write queued before this one: this write is stored
+   *     only if that one commits (in the same transaction or an earlier one), and otherwise fails
+   *     with {@link PredecessorNotStoredException}
+   */
+  CompletableFuture<boolean[]> submit(Write write, CompletableFuture<?> after);
+
+  /** Waits for a {@link #submit}ted write, at most the store timeout; throws as {@link #ingest}. */
+  boolean[] await(CompletableFuture<boolean[]> commit);
 
   /** Records with serverSeq > after, in server order; device and topic null for all. */
   List<StoredRecord> page(long after, int limit, String device, String topic);

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -184,6 +185,37 @@ abstract class StoreContract {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** Chained writes queued back to back: both commit, the predecessor's records first. */
+  @Test
+  void aWriteQueuedAfterAnotherIsStoredAfterIt() {
+    CompletableFuture<boolean[]> first = store.submit(write(Batches.batch("dev-1", 1, 1, 30), 1), null);
+    CompletableFuture<boolean[]> second = store.submit(write(Batches.batch("dev-1", 1, 31, 30), 2), first);
+    CompletableFuture<boolean[]> third = store.submit(write(Batches.batch("dev-1", 1, 61, 30), 3), second);
+    assertThat(store.await(third)).hasSize(30).containsOnly(true);
+    assertThat(store.await(first)).hasSize(30).containsOnly(true);
+    assertThat(store.await(second)).hasSize(30).containsOnly(true);
+    List<StoredRecord> all = store.page(0, 100, null, null);
+    assertThat(all).extracting(StoredRecord::serverSeq).isSorted();
+    assertThat(all).extracting(r -> r.message().seq()).isSorted().hasSize(90);
+  }
+
+  /** A write after a failed one is refused as such and leaves no trace, not even in the counters. */
+  @Test
+  void aWriteAfterAFailedOneStoresNothing() {
+    CompletableFuture<boolean[]> failed =
+        CompletableFuture.failedFuture(new StoreException("the predecessor failed"));
+    CompletableFuture<boolean[]> next = store.submit(write(Batches.batch("dev-1", 1, 1, 5), 1), failed);
+    assertThatThrownBy(() -> store.await(next)).isInstanceOf(PredecessorNotStoredException.class);
+    CompletableFuture<boolean[]> after = store.submit(write(Batches.batch("dev-1", 1, 6, 5), 1), next);
+    assertThatThrownBy(() -> store.await(after)).isInstanceOf(PredecessorNotStoredException.class);
+    assertThat(store.page(0, 100, null, null)).isEmpty();
+    assertThat(device("dev-1").stored()).isZero();
+    assertThat(device("dev-1").lastSeen()).isZero();
+    assertThat(store.pendingRecords()).isZero();
+    // the store goes on: an unchained write of the same records is stored
+    assertThat(store.ingest(write(Batches.batch("dev-1", 1, 1, 5), 2))).containsOnly(true);
   }
 
   @Test
