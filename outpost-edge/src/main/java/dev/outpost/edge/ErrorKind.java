@@ -19,7 +19,13 @@ public enum ErrorKind {
   /** 400/422 for the whole batch: split to find the bad record, which is dead-lettered. */
   BAD_REQUEST(false, false),
   /** 415: the server does not take our encoding: pause like AUTH (a configuration problem). */
-  UNSUPPORTED(false, false);
+  UNSUPPORTED(false, false),
+  /**
+   * 409 {@code predecessor_not_stored}: a chained batch the server did not store because the
+   * batch it names in {@code Outpost-After} failed. Release and send again; the predecessor's
+   * own failure already set the backoff.
+   */
+  PREDECESSOR(true, false);
 
   private final boolean retryable;
   private final boolean linkFailure;

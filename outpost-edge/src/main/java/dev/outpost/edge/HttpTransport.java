@@ -51,6 +51,14 @@ public final class HttpTransport implements Transport {
   private final AtomicLong ingestRequests = new AtomicLong();
   private final AtomicLong ingestBodyBytes = new AtomicLong();
   private final AtomicLong ingestBytesSent = new AtomicLong();
+  private volatile boolean serverChains;
+
+  /** Request: the batch's name (see {@link Transport.Chain}). */
+  static final String BATCH_HEADER = "Outpost-Batch";
+  /** Request: the batch the server must have committed before it stores this one. */
+  static final String AFTER_HEADER = "Outpost-After";
+  /** Answer: "1" when the server honours {@link #AFTER_HEADER}. */
+  static final String CHAIN_HEADER = "Outpost-Chain";
 
   public HttpTransport(SyncConfig config, Clock clock) {
     this.client =
@@ -94,6 +102,16 @@ public final class HttpTransport implements Transport {
 
   @Override
   public SendOutcome send(Prepared prepared) {
+    return send(prepared, null);
+  }
+
+  @Override
+  public boolean chains() {
+    return serverChains;
+  }
+
+  @Override
+  public SendOutcome send(Prepared prepared, Chain chain) {
     byte[] body = prepared.body() != null ? prepared.body() : encode(prepared.batch());
     HttpRequest.Builder req =
         HttpRequest.newBuilder(ingest)
@@ -104,6 +122,12 @@ public final class HttpTransport implements Transport {
             .POST(HttpRequest.BodyPublishers.ofByteArray(body));
     if (encoding != ContentEncoding.IDENTITY) {
       req.header("Content-Encoding", encoding.headerValue());
+    }
+    if (chain != null) {
+      req.header(BATCH_HEADER, chain.id());
+      if (chain.after() != null) {
+        req.header(AFTER_HEADER, chain.after());
+      }
     }
     HttpRequest request = req.build();
     ingestRequests.incrementAndGet();
@@ -119,6 +143,8 @@ public final class HttpTransport implements Transport {
     Duration latency = Duration.ofNanos(System.nanoTime() - start);
     int status = resp.statusCode();
     if (status / 100 == 2) {
+      // re-read on every answer: a server replaced by one without chaining turns it off again
+      serverChains = resp.headers().firstValue(CHAIN_HEADER).map("1"::equals).orElse(false);
       try {
         BatchResult result =
             WireCodec.decodeResult(resp.headers().firstValue("Content-Type").orElse(null), resp.body());
@@ -135,6 +161,8 @@ public final class HttpTransport implements Transport {
           case 415 -> ErrorKind.UNSUPPORTED;
           case 400, 422 -> ErrorKind.BAD_REQUEST;
           case 429, 503 -> ErrorKind.THROTTLED;
+          // only a chained request can be refused for its predecessor; any other 409 is odd
+          case 409 -> chain != null && chain.after() != null ? ErrorKind.PREDECESSOR : ErrorKind.SERVER_ERROR;
           default -> ErrorKind.SERVER_ERROR;
         };
     Duration retryAfter =

@@ -33,9 +33,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Order and pipelining:</b> up to {@code maxInFlight} batches are leased at once. Batches
  * on disjoint lanes travel in parallel; the next batch of a busy (topic, priority) lane is
- * leased ahead but sent only after the server answered its predecessor in full, and released
- * unsent if the predecessor failed (see {@code SendOrder}), so the server sees every lane in seq
- * order while the outbox's lease and ack overlap with the network.
+ * leased ahead. If the server chains ({@link Transport#chains()}), it is sent once its latest
+ * predecessor's request has started, naming it, and the server stores it only after that one
+ * (409 otherwise, and it is released); if not, it is sent only after the server answered its
+ * predecessors in full, and released unsent if one failed (see {@code SendOrder}). Either way
+ * the server sees every lane in seq order while the outbox's lease and ack overlap with the
+ * network.
  *
  * <p><b>Failures:</b> no answer → release, exponential backoff with full jitter (capped before
  * jitter), reset on success; 429/503 wait the server's Retry-After; 401/403/415 pause the uplink
@@ -53,6 +56,12 @@ import org.slf4j.LoggerFactory;
 public final class SyncEngine implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SyncEngine.class);
   private static final long DEGRADED_MAX_BYTES = 256 * 1024;
+  /**
+   * How long batches go unchained after the server refused a chained batch whose predecessor we
+   * know it stored: that server does not see our chain (it restarted, or several servers share
+   * the device behind a load balancer), and every chained batch would wait there and be refused.
+   */
+  static final Duration CHAIN_PAUSE = Duration.ofMinutes(1);
 
   private final Outbox outbox;
   private final SyncConfig config;
@@ -70,6 +79,7 @@ public final class SyncEngine implements AutoCloseable {
   private final SendOrder order = new SendOrder();
   private final RetryGate gate;
   private long nextHealthReportMillis; // guarded by lock
+  private volatile long chainingPausedUntilMillis;
   private volatile boolean running = true;
 
   private final AtomicLong retries = new AtomicLong();
@@ -243,7 +253,8 @@ public final class SyncEngine implements AutoCloseable {
       idle(config.idlePoll().toMillis());
       return;
     }
-    SendOrder.Ticket ticket = order.register(lease, epoch, System.nanoTime());
+    boolean chaining = transport.chains() && clock.millis() >= chainingPausedUntilMillis;
+    SendOrder.Ticket ticket = order.register(lease, epoch, System.nanoTime(), chaining);
     if (ticket == null) {
       // a release ran while we leased: these records may now come after pending ones
       release(lease.seqs());
@@ -256,7 +267,7 @@ public final class SyncEngine implements AutoCloseable {
     } catch (RejectedExecutionException closing) {
       prepared = CompletableFuture.completedFuture(null); // closing: as before, nothing is sent
     }
-    ticket.predecessorsOk().thenAcceptBothAsync(prepared, (ok, p) -> deliver(ticket, ok, p), senders);
+    ticket.ready().thenAcceptBothAsync(prepared, (ready, p) -> deliver(ticket, p), senders);
   }
 
   /** 0 when a batch may be leased now, else how long to wait (woken early by any change). */
@@ -301,12 +312,13 @@ public final class SyncEngine implements AutoCloseable {
     return left <= 0 ? 0 : Math.min(left, config.idlePoll().toMillis());
   }
 
-  private void deliver(SendOrder.Ticket ticket, boolean predecessorsOk, Transport.Prepared prepared) {
+  private void deliver(SendOrder.Ticket ticket, Transport.Prepared prepared) {
     Lease lease = ticket.lease();
     boolean answered = false;
     try {
       long age = System.nanoTime() - ticket.leasedAtNanos();
-      if (!predecessorsOk || !running
+      SendOrder.Go go = order.decide(ticket);
+      if (!go.send() || !running
           || age > config.leaseTimeout().minus(config.requestTimeout()).toNanos()) {
         // an earlier batch of these lanes was not answered (or the engine is closing, or this
         // lease is about to time out): send nothing, the records go back in order
@@ -316,7 +328,9 @@ public final class SyncEngine implements AutoCloseable {
         return;
       }
       long sendStart = System.nanoTime();
-      Verdict v = delivery.deliver(lease, prepared);
+      order.sending(ticket); // a successor chained to this batch may go now
+      Verdict v = delivery.deliver(lease, prepared, new Transport.Chain(ticket.id(), go.after()),
+          () -> order.awaitChainedTo(ticket));
       long sent = System.nanoTime();
       if (v.release().isEmpty()) {
         order.answered(ticket, true); // the server holds every record: successors may go
@@ -332,6 +346,9 @@ public final class SyncEngine implements AutoCloseable {
         settle(v);
         order.answered(ticket, false);
         answered = true;
+      }
+      if (v.failure() != null && v.failure().kind() == ErrorKind.PREDECESSOR && order.chainedToStored(ticket)) {
+        pauseChaining(v.failure().message());
       }
       afterDelivery(v);
     } catch (RuntimeException e) {
@@ -349,6 +366,16 @@ public final class SyncEngine implements AutoCloseable {
       order.finished(ticket);
       wake();
     }
+  }
+
+  private void pauseChaining(String why) {
+    long now = clock.millis();
+    if (now >= chainingPausedUntilMillis) {
+      LOG.warn("the server refused a chained batch although it answered the batch before it ({}); it does"
+          + " not see this device's chain (restarted, or another server behind a load balancer): sending"
+          + " unchained, each batch after the answer of the one before, for {}", why, CHAIN_PAUSE);
+    }
+    chainingPausedUntilMillis = now + CHAIN_PAUSE.toMillis();
   }
 
   private void settle(Verdict v) {
@@ -378,6 +405,10 @@ public final class SyncEngine implements AutoCloseable {
     }
     if (f == null) {
       gate.succeeded(clock.instant());
+    } else if (f.kind() == ErrorKind.PREDECESSOR) {
+      // the batch before it failed, and that failure set the backoff: just send both again
+      retries.incrementAndGet();
+      monitor.recordSuccess(null);
     } else if (f.kind() == ErrorKind.AUTH || f.kind() == ErrorKind.UNSUPPORTED) {
       monitor.recordSuccess(null); // the server answered: the link is fine
       gate.pause(f, clock.millis(), clock.instant());

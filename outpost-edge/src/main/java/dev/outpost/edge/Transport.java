@@ -31,6 +31,32 @@ public interface Transport extends AutoCloseable {
     return send(prepared.batch());
   }
 
+  /**
+   * A batch's name and the batch the server must have committed before it stores this one
+   * (docs/protocol.md, "Chained sends").
+   *
+   * @param id this batch's name, unique for the device across restarts
+   * @param after the name of the batch that must be committed first, or null
+   */
+  record Chain(String id, String after) {}
+
+  /**
+   * As {@link #send(Prepared)}, naming the batch for the server's ordering of chained sends.
+   * Default (a transport without chaining): the chain is ignored, which is safe only because
+   * {@link #chains()} then says false and the engine never names an {@code after}.
+   */
+  default SendOutcome send(Prepared prepared, Chain chain) {
+    return send(prepared);
+  }
+
+  /**
+   * True once the server said (on its last ingest answer) that it honours {@code after}: the
+   * engine may then send a batch before its predecessor of the same lanes has been answered.
+   */
+  default boolean chains() {
+    return false;
+  }
+
   /** A light liveness check (the server's {@code /healthz}); never throws. */
   SendOutcome probe();
 

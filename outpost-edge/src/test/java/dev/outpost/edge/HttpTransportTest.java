@@ -133,6 +133,44 @@ class HttpTransportTest {
     }
   }
 
+  @Test
+  void namesChainedBatchesAndChainsOnlyWhileTheServerSaysItOrdersThem() {
+    String ok = new String(WireCodec.encodeResult(new BatchResult(
+        List.of(RecordResult.stored(1), RecordResult.stored(2)), 5)), StandardCharsets.UTF_8);
+    try (HttpTransport t = transport(server.getAddress().getPort())) {
+      assertThat(t.chains()).as("nothing heard from the server yet").isFalse();
+      answer.set(new Answer(200, ok, Map.of("Content-Type", "application/json", "Outpost-Chain", "1")));
+      assertThat(t.send(t.prepare(batch()), new Transport.Chain("run1.1", null)))
+          .isInstanceOf(SendOutcome.Answered.class);
+      assertThat(t.chains()).isTrue();
+      assertThat(lastExchange.get().getRequestHeaders().getFirst("Outpost-Batch")).isEqualTo("run1.1");
+      assertThat(lastExchange.get().getRequestHeaders().containsKey("Outpost-After")).isFalse();
+
+      t.send(t.prepare(batch()), new Transport.Chain("run1.2", "run1.1"));
+      assertThat(lastExchange.get().getRequestHeaders().getFirst("Outpost-After")).isEqualTo("run1.1");
+
+      // a server that no longer advertises chaining (replaced by one without it) turns it off
+      answer.set(new Answer(200, ok, Map.of("Content-Type", "application/json")));
+      t.send(batch());
+      assertThat(t.chains()).isFalse();
+    }
+  }
+
+  @Test
+  void a409IsARefusedPredecessorOnlyForAChainedBatch() {
+    String body = "{\"error\":{\"code\":\"predecessor_not_stored\",\"message\":\"batch 'run1.1' was not stored\"}}";
+    answer.set(new Answer(409, body, Map.of()));
+    try (HttpTransport t = transport(server.getAddress().getPort())) {
+      assertThat(t.send(t.prepare(batch()), new Transport.Chain("run1.2", "run1.1")))
+          .isInstanceOfSatisfying(SendOutcome.Failed.class, f -> {
+            assertThat(f.kind()).isEqualTo(ErrorKind.PREDECESSOR);
+            assertThat(f.message()).contains("predecessor_not_stored");
+          });
+      // a 409 for an unchained batch can only be something else (a proxy?): a server error, backed off
+      assertThat(failed(t, 409, body, Map.of()).kind()).isEqualTo(ErrorKind.SERVER_ERROR);
+    }
+  }
+
   private SendOutcome.Failed failed(HttpTransport t, int status, String body, Map<String, String> headers) {
     answer.set(new Answer(status, body, headers));
     SendOutcome o = t.send(batch());

@@ -33,6 +33,14 @@ final class IngestFarEnd implements AutoCloseable {
   final AtomicInteger forcedStatus = new AtomicInteger(0);
   final AtomicInteger ingestRequests = new AtomicInteger();
   volatile int maxRecords = Integer.MAX_VALUE;
+  /** Answers carry {@code Outpost-Chain: 1}: this end claims to order chained batches. */
+  volatile boolean advertisesChain;
+  /**
+   * Every batch naming an {@code Outpost-After} is refused with 409 predecessor_not_stored after
+   * 50 ms, as a restarted server (or another one behind a load balancer) does after its wait.
+   */
+  volatile boolean forgetsChains;
+  final AtomicInteger chainedRequests = new AtomicInteger();
   private final Set<String> seen = ConcurrentHashMap.newKeySet();
   private final HttpServer server;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -55,7 +63,23 @@ final class IngestFarEnd implements AutoCloseable {
       int forced = forcedStatus.get();
       byte[] answer;
       int status;
-      if (forced != 0) {
+      boolean chained = ex.getRequestHeaders().containsKey("Outpost-After");
+      if (chained) {
+        chainedRequests.incrementAndGet();
+      }
+      if (advertisesChain) {
+        ex.getResponseHeaders().add("Outpost-Chain", "1");
+      }
+      if (chained && forgetsChains) {
+        try {
+          Thread.sleep(50); // the server's wait for a predecessor it never sees, not a test wait
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        status = 409;
+        answer = "{\"error\":{\"code\":\"predecessor_not_stored\",\"message\":\"unknown batch\"}}"
+            .getBytes(StandardCharsets.UTF_8);
+      } else if (forced != 0) {
         status = forced;
         answer = ("{\"error\":{\"code\":\"forced\",\"message\":\"forced " + forced + "\"}}")
             .getBytes(StandardCharsets.UTF_8);

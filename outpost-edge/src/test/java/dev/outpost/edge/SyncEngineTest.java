@@ -84,6 +84,24 @@ class SyncEngineTest {
   }
 
   @Test
+  void aServerThatDoesNotSeeTheChainGetsUnchainedBatchesAfterItsFirstRefusal() {
+    farEnd.advertisesChain = true;
+    farEnd.forgetsChains = true;
+    List<Long> seqs = append(1000, "a", "b", "c", "d", "e", "f", "g", "h");
+    try (SyncEngine engine = SyncEngine.start(outbox, config().maxInFlight(4).build())) {
+      awaitDrained();
+      assertThat(engine.status().delivered()).isEqualTo(1000);
+      assertThat(engine.status().retries()).as("the refused chained batches, sent again").isPositive();
+    }
+    assertThat(farEnd.stored).extracting(Message::seq).containsExactlyInAnyOrderElementsOf(seqs);
+    assertInLaneOrder(farEnd.stored);
+    // 25+ batches; once refused with its predecessor answered, the engine stops chaining for a
+    // minute: only the batches already chained when that answer came are refused
+    assertThat(farEnd.chainedRequests.get()).isBetween(1, 4);
+    assertThat(farEnd.ingestRequests.get()).isGreaterThanOrEqualTo(25);
+  }
+
+  @Test
   void aRejectedRecordIsDeadLetteredWithTheServersReason() {
     outbox.append("ok", "1".getBytes(StandardCharsets.UTF_8), Priority.NORMAL);
     long bad = outbox.append("bad/x", "2".getBytes(StandardCharsets.UTF_8), Priority.NORMAL);

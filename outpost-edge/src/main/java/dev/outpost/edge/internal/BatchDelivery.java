@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,6 +70,25 @@ public final class BatchDelivery {
 
   /** As {@link #deliver(Lease)}, sending {@code prepared} (from {@link #prepare}, or null) first. */
   public Verdict deliver(Lease lease, Transport.Prepared prepared) {
+    return deliver(lease, prepared, null);
+  }
+
+  /** As {@link #deliver(Lease, Transport.Prepared, Transport.Chain, BooleanSupplier)}, unchained. */
+  public Verdict deliver(Lease lease, Transport.Prepared prepared, Transport.Chain chain) {
+    return deliver(lease, prepared, chain, () -> true);
+  }
+
+  /**
+   * As {@link #deliver(Lease, Transport.Prepared)}; the whole batch's request carries
+   * {@code chain} (its name, and the batch the server must have committed first). Parts of a
+   * split go unchained: they follow a refusal of the whole, which the server counts as this
+   * batch failing, so its chained successors are refused too. But a refusal of the whole (413,
+   * 400, 422) says nothing about the batch it was chained after, which may still be on its way
+   * (splitting too): the parts go only once {@code predecessorStored} (which blocks until that
+   * batch's answer) says it was stored in full; if it was not, everything is released.
+   */
+  public Verdict deliver(Lease lease, Transport.Prepared prepared, Transport.Chain chain,
+      BooleanSupplier predecessorStored) {
     List<Long> ack = new ArrayList<>(lease.size());
     Map<Long, String> reject = new LinkedHashMap<>();
     List<Long> release = new ArrayList<>();
@@ -80,9 +100,12 @@ public final class BatchDelivery {
     SendOutcome.Failed failure = null;
     while (!parts.isEmpty()) {
       List<Message> part = parts.pop();
-      SendOutcome o = prepared != null && part == lease.messages()
-          ? transport.send(prepared)
-          : transport.send(new Batch(deviceId, lease.epoch(), part));
+      SendOutcome o;
+      if (part == lease.messages()) {
+        o = transport.send(prepared != null ? prepared : prepare(lease), chain);
+      } else {
+        o = transport.send(new Batch(deviceId, lease.epoch(), part));
+      }
       if (o instanceof SendOutcome.Answered a) {
         answered = true;
         latency = sample(part, a.latency());
@@ -91,6 +114,13 @@ public final class BatchDelivery {
       }
       SendOutcome.Failed f = (SendOutcome.Failed) o;
       boolean splittable = f.kind() == ErrorKind.TOO_LARGE || f.kind() == ErrorKind.BAD_REQUEST;
+      if (splittable && part == lease.messages() && chain != null && chain.after() != null
+          && !predecessorStored.getAsBoolean()) {
+        // the batch before it failed: its parts would overtake that batch's records
+        f = new SendOutcome.Failed(ErrorKind.PREDECESSOR, f.status(),
+            "not split: the batch before it was not stored (" + f.message() + ")", null, f.latency());
+        splittable = false;
+      }
       if (!splittable) {
         failure = f;
         release.addAll(seqs(part));

@@ -4,19 +4,25 @@ import dev.outpost.core.Message;
 import dev.outpost.edge.Lane;
 import dev.outpost.edge.Lease;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * Keeps the server's per-lane order while batches pipeline. Batches may be leased ahead (the
- * next records of a lane while its previous batch travels), but a batch is sent only once every
- * unfinished earlier batch that shares a (topic, priority) lane with it, or holds a more urgent
- * priority, has been answered in full. If such a predecessor fails, its records are released,
- * and so must be the records of every batch that waits on it: they are later in their lanes.
+ * next records of a lane while its previous batch travels). A batch's predecessors are the
+ * unfinished earlier batches that share a (topic, priority) lane with it or hold a more urgent
+ * priority. Without chaining, a batch is sent only once every predecessor has been answered in
+ * full. If such a predecessor fails, its records are released, and so must be the records of
+ * every batch that waits on it: they are later in their lanes.
+ *
+ * <p>Chaining (when the server honours {@code Outpost-After}, see docs/protocol.md): a batch
+ * waits for the full answer of every predecessor but the latest one, its {@code chainTo}; of
+ * that one it waits only until its request has started, and is then sent naming it. The server
+ * stores the batch only after {@code chainTo} committed, and refuses it (409) if that failed,
+ * so two batches of one lane are on the way at once and the order still holds. Every batch
+ * carries an id unique across restarts, so a successor can never be matched to an older batch.
  *
  * <p>A release makes earlier records pending again, so a lease taken concurrently with a
  * release may hold records that now come after pending ones: {@link #register} refuses a lease
@@ -34,12 +40,18 @@ public final class SendOrder {
     private final Set<Lane> lanes;
     private final int topRank;
     private final long leasedAtNanos;
+    private final String id;
     private final CompletableFuture<Boolean> answered = new CompletableFuture<>();
-    private CompletableFuture<Boolean> predecessorsOk;
+    private final CompletableFuture<Void> sending = new CompletableFuture<>();
+    private List<Ticket> predecessors = List.of();
+    private boolean settled; // answered; guarded by the SendOrder's monitor
+    private Ticket chainTo;
+    private CompletableFuture<Void> ready;
 
-    private Ticket(Lease lease, long leasedAtNanos) {
+    private Ticket(Lease lease, long leasedAtNanos, String id) {
       this.lease = lease;
       this.leasedAtNanos = leasedAtNanos;
+      this.id = id;
       Set<Lane> l = new HashSet<>();
       int top = Integer.MAX_VALUE;
       for (Message m : lease.messages()) {
@@ -58,15 +70,39 @@ public final class SendOrder {
       return leasedAtNanos;
     }
 
-    /** Completes true when every predecessor was answered in full, false if one failed. */
-    public CompletableFuture<Boolean> predecessorsOk() {
-      return predecessorsOk;
+    /** This batch's name on the wire ({@code Outpost-Batch}). */
+    public String id() {
+      return id;
+    }
+
+    /** Completes when {@link SendOrder#decide} can tell whether and how to send. */
+    public CompletableFuture<Void> ready() {
+      return ready;
     }
   }
 
-  private final Map<Lane, Ticket> lastOfLane = new HashMap<>();
+  /**
+   * What to do with a ready batch.
+   *
+   * @param send false: a predecessor failed, release the records unsent
+   * @param after the id to name in {@code Outpost-After}, or null to send unchained
+   */
+  public record Go(boolean send, String after) {}
+
   private final List<Ticket> unfinished = new ArrayList<>();
+  private final String idPrefix = newIdPrefix();
+  private long registered;
   private long releaseEpoch;
+
+  /** 12 random base-36 characters: batch ids of another run of this device never collide. */
+  private static String newIdPrefix() {
+    java.security.SecureRandom r = new java.security.SecureRandom();
+    StringBuilder b = new StringBuilder(13);
+    for (int i = 0; i < 12; i++) {
+      b.append(Character.forDigit(r.nextInt(36), 36));
+    }
+    return b.append('.').toString();
+  }
 
   /** Read before leasing; pass to {@link #register}. */
   public synchronized long releaseEpoch() {
@@ -81,33 +117,77 @@ public final class SendOrder {
   /**
    * Registers a fresh lease, or returns null if a release began since {@code epochBeforeLease}
    * (the caller must then release the lease without sending it).
+   *
+   * @param chaining the server honours {@code Outpost-After}: send behind the latest predecessor
+   *     as soon as its request has started, instead of after its answer
    */
-  public synchronized Ticket register(Lease lease, long epochBeforeLease, long nowNanos) {
+  public synchronized Ticket register(Lease lease, long epochBeforeLease, long nowNanos, boolean chaining) {
     if (releaseEpoch != epochBeforeLease) {
       return null;
     }
-    Ticket t = new Ticket(lease, nowNanos);
-    Set<Ticket> deps = new HashSet<>();
-    for (Lane lane : t.lanes) {
-      Ticket prev = lastOfLane.put(lane, t);
-      if (prev != null) {
-        deps.add(prev);
+    Ticket t = new Ticket(lease, nowNanos, idPrefix + Long.toString(++registered, 36));
+    // Predecessors: for each of its lanes the latest unanswered batch of that lane (the server
+    // orders that one behind the earlier ones already), and every unanswered more urgent batch.
+    // unfinished is in register order, so walking it backwards finds each lane's latest first.
+    Set<Lane> open = new HashSet<>(t.lanes);
+    List<Ticket> preds = new ArrayList<>();
+    for (int i = unfinished.size() - 1; i >= 0; i--) {
+      Ticket u = unfinished.get(i);
+      if (u.settled) {
+        continue;
       }
-    }
-    for (Ticket u : unfinished) {
-      if (u.topRank < t.topRank && !u.answered.isDone()) {
-        deps.add(u); // most urgent first, also across batches in flight
+      boolean latestOfALane = !open.isEmpty() && open.removeIf(u.lanes::contains);
+      if (latestOfALane || u.topRank < t.topRank) {
+        preds.add(0, u);
       }
     }
     unfinished.add(t);
-    if (deps.isEmpty()) {
-      t.predecessorsOk = CompletableFuture.completedFuture(true);
-    } else {
-      List<CompletableFuture<Boolean>> fs = deps.stream().map(d -> d.answered).toList();
-      t.predecessorsOk = CompletableFuture.allOf(fs.toArray(new CompletableFuture<?>[0]))
-          .thenApply(v -> fs.stream().allMatch(CompletableFuture::join));
+    t.predecessors = List.copyOf(preds);
+    t.chainTo = chaining && !preds.isEmpty() ? preds.get(preds.size() - 1) : null;
+    List<CompletableFuture<?>> waits = new ArrayList<>(preds.size());
+    for (Ticket p : preds) {
+      waits.add(p == t.chainTo ? p.sending : p.answered);
     }
+    t.ready = CompletableFuture.allOf(waits.toArray(new CompletableFuture<?>[0]));
     return t;
+  }
+
+  /**
+   * Once {@link Ticket#ready()}: release if a predecessor failed; else send, naming
+   * {@code chainTo} if it is still unanswered (the server then orders the two).
+   */
+  public Go decide(Ticket t) {
+    for (Ticket p : t.predecessors) {
+      if (p.answered.isDone() && !p.answered.join()) {
+        return new Go(false, null);
+      }
+    }
+    Ticket c = t.chainTo;
+    return new Go(true, c != null && !c.answered.isDone() ? c.id : null);
+  }
+
+  /**
+   * True if the batch {@code t} was chained to has been answered in full: a 409 for {@code t}
+   * then means the server did not know that batch (restarted, or another server behind a load
+   * balancer took it), not that it failed.
+   */
+  public boolean chainedToStored(Ticket t) {
+    Ticket c = t.chainTo;
+    return c != null && c.answered.isDone() && c.answered.join();
+  }
+
+  /**
+   * Blocks until the batch {@code t} was chained to has been answered; true if it was answered in
+   * full (every record stored or settled), also when {@code t} was not chained.
+   */
+  public boolean awaitChainedTo(Ticket t) {
+    Ticket c = t.chainTo;
+    return c == null || c.answered.join();
+  }
+
+  /** The batch's first request is about to go: a successor chained to it may follow. */
+  public void sending(Ticket t) {
+    t.sending.complete(null);
   }
 
   /**
@@ -116,11 +196,13 @@ public final class SendOrder {
    */
   public void answered(Ticket t, boolean ok) {
     synchronized (this) {
-      for (Lane lane : t.lanes) {
-        lastOfLane.remove(lane, t);
-      }
+      // No longer a predecessor of later leases. With chaining a batch can be answered (refused,
+      // or released unsent) while an earlier batch of its lane is still on its way: that one is
+      // then the lane's latest unanswered batch again, so the next lease waits for it.
+      t.settled = true;
     }
     t.answered.complete(ok); // outside the monitor: successors start on other threads
+    t.sending.complete(null); // released unsent: a chained successor must see the answer first
   }
 
   /** The batch is fully settled in the outbox: it no longer counts as in flight. */
