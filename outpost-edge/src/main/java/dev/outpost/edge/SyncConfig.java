@@ -14,7 +14,7 @@ import java.util.Objects;
  * <p>Batching: a batch is sent as soon as {@code maxBatchRecords} records or
  * {@code maxBatchBytes} payload bytes are pending, or the oldest pending record has waited
  * {@code linger}, or a CRITICAL record is pending. Defaults favour throughput on a good link
- * (5000 records, 4 MiB, 100 ms, binary + zstd, 4 batches in flight).
+ * (10,000 records, 4 MiB, 100 ms, binary + zstd, 4 batches in flight).
  */
 public final class SyncConfig {
   private final URI server;
@@ -107,13 +107,16 @@ public final class SyncConfig {
   public URI server() { return server; }
   public String deviceId() { return deviceId; }
   public String deviceToken() { return deviceToken; }
-  /** Most records in one batch on an ONLINE link. Default 5000. */
+  /** Most records in one batch on an ONLINE link. Default 10,000 (the server's default limit). */
   public int maxBatchRecords() { return maxBatchRecords; }
   /** Most payload bytes in one batch (the first record always goes). Default 4 MiB. */
   public long maxBatchBytes() { return maxBatchBytes; }
   /** Longest the oldest pending record waits for a fuller batch. Default 100 ms. */
   public Duration linger() { return linger; }
-  /** Batches in flight at once (each on other (topic, priority) lanes). Default 4. */
+  /**
+   * Batches leased and not yet settled at once. Default 4. Batches of one (topic, priority) lane
+   * overlap on the wire only with a server that chains them (docs/sync.md, "Batching").
+   */
   public int maxInFlight() { return maxInFlight; }
   /** Batch size when the link is DEGRADED or TRANSITIONING. Default 50. */
   public int degradedBatchRecords() { return degradedBatchRecords; }
@@ -170,7 +173,7 @@ public final class SyncConfig {
     private final URI server;
     private final String deviceId;
     private final String deviceToken;
-    private int maxBatchRecords = 5000;
+    private int maxBatchRecords = 10_000;
     private long maxBatchBytes = 4L << 20;
     private Duration linger = Duration.ofMillis(100);
     private int maxInFlight = 4;

@@ -87,14 +87,14 @@ final class AgentKeys {
   enum WireFormat { BINARY, JSON }
 
   static final ConfigKey<Integer> BATCH_MAX_RECORDS = key("sync.batch-max-records",
-      integer(1, 100_000), "5000", "Most records in one uplink batch on an ONLINE link.");
+      integer(1, 100_000), "10000", "Most records in one uplink batch on an ONLINE link.");
   static final ConfigKey<Long> BATCH_MAX_BYTES = key("sync.batch-max-bytes",
       size(1024, 64L << 20), "4MiB", "Most payload bytes in one uplink batch (the first record always goes).");
   static final ConfigKey<Duration> LINGER = key("sync.linger",
       duration(Duration.ZERO, Duration.ofMinutes(1)), "100ms",
       "Longest the oldest pending record waits for a fuller batch (CRITICAL goes at once).");
   static final ConfigKey<Integer> MAX_IN_FLIGHT = key("sync.max-in-flight", integer(1, 64), "4",
-      "Batches in flight at once (never two of the same topic and priority).");
+      "Batches in flight at once (two of the same topic and priority only when the server orders them, see docs/sync.md).");
   static final ConfigKey<Integer> DEGRADED_BATCH_RECORDS = key("sync.degraded-batch-records",
       integer(1, 100_000), "50", "Batch size while the link is DEGRADED or TRANSITIONING (CRITICAL and HIGH only).");
   static final ConfigKey<Integer> BATCH_GROW_AFTER = key("sync.batch-grow-after", integer(1, 100_000), "8",
