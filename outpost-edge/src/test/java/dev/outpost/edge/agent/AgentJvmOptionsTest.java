@@ -9,9 +9,9 @@ import org.junit.jupiter.api.Test;
 
 class AgentJvmOptionsTest {
   @Test
-  void theShippedFlagsBoundTheHeapAndPickTheSerialCollector() {
+  void theShippedFlagsBoundTheHeapPickTheSerialCollectorAndExitOnOutOfMemory() {
     assertThat(AgentJvmOptions.shipped())
-        .contains("-XX:+UseSerialGC")
+        .contains("-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError")
         .anyMatch(f -> f.startsWith("-Xmx"))
         .noneMatch(f -> f.startsWith("#") || f.isBlank());
   }
