@@ -99,25 +99,34 @@ public final class BenchRunner {
             "naive writer, commit p99", r.naive().p99Micros()));
   }
 
+  /** The uplink issue's drain target for a 1,000,000-record backlog on the benchmark machine. */
+  static final double DRAIN_TARGET_PER_SECOND = 150_000;
+
   private static List<Figure> drain(Scale scale, Path dir, PrintStream log) {
     DrainBenchmark.Options d = DrainBenchmark.Options.defaults();
     DrainBenchmark.Options o = switch (scale) {
       case FULL -> new DrainBenchmark.Options(d.records(), d.payloadBytes(), d.topics(), d.batchRecords(),
-          d.maxInFlight(), d.baselineRecords(), d.verify(), dir);
+          d.maxInFlight(), d.baselineRecords(), d.warmupRecords(), d.verify(), dir);
       case QUICK -> new DrainBenchmark.Options(200_000, d.payloadBytes(), d.topics(), d.batchRecords(),
-          d.maxInFlight(), 20_000, true, dir);
-      case SMOKE -> new DrainBenchmark.Options(3000, d.payloadBytes(), 2, 500, 2, 1000, false, dir);
+          d.maxInFlight(), 20_000, 50_000, true, dir);
+      case SMOKE -> new DrainBenchmark.Options(3000, d.payloadBytes(), 2, 500, 2, 1000, 1000, false, dir);
     };
     DrainBenchmark.Result r = DrainBenchmark.run(o);
     r.print(log);
     DrainBenchmark.Run m = r.measured();
     DrainBenchmark.Run b = r.baseline();
     String g = "drain";
+    String name = "uplink drain, " + m.records() + " records";
+    // the target (150,000 records/s on the benchmark machine) is for the full 1M backlog
+    Figure rate = scale == Scale.FULL
+        ? Figure.atLeastAbsolute(g, name, m.recordsPerSecond(), "records/s", "JSON, 100/request, 1 in flight",
+            b.recordsPerSecond(), DRAIN_TARGET_PER_SECOND)
+        : Figure.atLeast(g, name, m.recordsPerSecond(), "records/s", "JSON, 100/request, 1 in flight",
+            b.recordsPerSecond(), 1);
     return List.of(
-        Figure.atLeast(g, "uplink drain, " + m.records() + " records", m.recordsPerSecond(), "records/s",
-            "JSON, 100/request, 1 in flight", b.recordsPerSecond(), 1),
+        rate,
         Figure.atMost(g, "wire bytes per record", m.wireBytesPerRecord(), "B",
-            "uncompressed JSON of the same records", m.jsonBytesPerRecord(), 1),
+            "uncompressed JSON of the same records", m.jsonBytesPerRecord(), 0.20),
         Figure.vs(g, "requests per 1000 records", m.requestsPer1000(), "requests",
             "JSON, 100/request", b.requestsPer1000()));
   }

@@ -39,6 +39,13 @@ public record Figure(String group, String name, double value, String unit, Strin
         String.format(java.util.Locale.ROOT, "ratio < %.2f", max), f.ratio() < max);
   }
 
+  /** With an absolute floor on the value. */
+  static Figure atLeastAbsolute(String group, String name, double value, String unit, String baseline,
+      double baselineValue, double floor) {
+    return new Figure(group, name, value, unit, baseline, baselineValue,
+        String.format(java.util.Locale.ROOT, ">= %.0f %s", floor, unit), value >= floor);
+  }
+
   /** With an absolute ceiling on the value. */
   static Figure under(String group, String name, double value, String unit, String baseline,
       double baselineValue, double limit) {
