@@ -1,7 +1,6 @@
 package dev.outpost.edge.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.outpost.core.Message;
 import dev.outpost.edge.LeaseRequest;
@@ -14,7 +13,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -40,36 +38,24 @@ class AgentProcessTest {
   private static final Pattern SEQ = Pattern.compile("\"seq\":(\\d+)");
   @TempDir Path tmp;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private AgentChild agent;
   private Process process;
 
   @AfterEach
   void killLeftover() throws InterruptedException {
-    if (process != null && process.isAlive()) {
-      process.destroyForcibly();
-      process.waitFor(10, TimeUnit.SECONDS);
+    if (agent != null) {
+      agent.close();
     }
   }
 
   private String startAgent(Path dataDir) throws IOException {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
-        "--enable-native-access=ALL-UNNAMED", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
-        Agent.class.getName(),
-        "server-url=http://127.0.0.1:1", "device-id=dev-1", "token=test-token-123",
-        "data-dir=" + dataDir, "api.port=0", "shutdown.drain-timeout=2s"));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(tmp.resolve("agent.log").toFile());
-    pb.environment().keySet().removeIf(k -> k.startsWith("OUTPOST_"));
-    process = pb.start();
-    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
-        .until(() -> !process.isAlive() || AgentLock.probe(dataDir).map(AgentLock.Running::api).isPresent());
-    assertThat(process.isAlive()).as(log()).isTrue();
-    return AgentLock.probe(dataDir).orElseThrow().api();
+    agent = AgentChild.start(dataDir, "http://127.0.0.1:1", List.of());
+    process = agent.process();
+    return agent.api();
   }
 
   private String log() throws IOException {
-    Path f = tmp.resolve("agent.log");
-    return Files.exists(f) ? Files.readString(f) : "";
+    return agent.log();
   }
 
   private long publish(String api, String topic, String payload) throws IOException, InterruptedException {

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The data dir's {@code agent.lock}: an OS file lock held by the running agent for its whole
@@ -20,6 +21,8 @@ import java.util.Optional;
  */
 public final class AgentLock implements AutoCloseable {
   public static final String FILE = "agent.lock";
+  /** How long {@link #acquire} keeps trying a lock that may only be held by a probe. */
+  static final long PROBE_GRACE_MILLIS = 500;
 
   /** A running agent found by {@link #probe}: its pid and local API base URL (null if not yet known). */
   public record Running(long pid, String api) {}
@@ -41,12 +44,7 @@ public final class AgentLock implements AutoCloseable {
     try {
       Files.createDirectories(dataDir);
       ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-      FileLock lock;
-      try {
-        lock = ch.tryLock();
-      } catch (OverlappingFileLockException e) {
-        lock = null;
-      }
+      FileLock lock = tryLockPastProbes(ch);
       if (lock == null) {
         Running other = read(ch);
         ch.close();
@@ -59,6 +57,31 @@ public final class AgentLock implements AutoCloseable {
       closeQuietly(ch);
       throw new IllegalStateException("cannot lock data dir " + dataDir + " (" + file + "): " + e, e);
     }
+  }
+
+  /**
+   * The lock, or null if another agent holds it. {@link #probe} takes the lock for a few
+   * microseconds to see whether it is free, so one failed try may be a probe, not an agent (an
+   * {@code outpost status} racing an agent's start made it refuse to run): try again for up to
+   * {@link #PROBE_GRACE_MILLIS} ms before believing it is held.
+   */
+  private static FileLock tryLockPastProbes(FileChannel ch) throws IOException {
+    long deadline = System.nanoTime() + PROBE_GRACE_MILLIS * 1_000_000L;
+    for (int attempt = 0; attempt < PROBE_GRACE_MILLIS; attempt++) {
+      try {
+        FileLock lock = ch.tryLock();
+        if (lock != null) {
+          return lock;
+        }
+      } catch (OverlappingFileLockException e) {
+        // held (or being probed) inside this JVM: same answer, same grace
+      }
+      if (System.nanoTime() >= deadline) {
+        return null;
+      }
+      LockSupport.parkNanos(1_000_000L);
+    }
+    return null;
   }
 
   /** Records who holds the lock, for operator commands. */
