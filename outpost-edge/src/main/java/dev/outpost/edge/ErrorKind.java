@@ -25,7 +25,13 @@ public enum ErrorKind {
    * batch it names in {@code Outpost-After} failed. Release and send again; the predecessor's
    * own failure already set the backoff.
    */
-  PREDECESSOR(true, false);
+  PREDECESSOR(true, false),
+  /**
+   * This device could not build or settle the batch (encoding, compression, the outbox): nothing
+   * usable went on the wire. Release (or let the lease time out) and retry with backoff; the
+   * message names what failed. Says nothing about the link.
+   */
+  LOCAL(true, false);
 
   private final boolean retryable;
   private final boolean linkFailure;

@@ -20,6 +20,8 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Wire protocol v1 over HTTP/1.1 with the JDK {@link HttpClient}: {@code POST /v1/ingest},
@@ -30,6 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * failed request loses nothing, the caller still holds the lease.
  */
 public final class HttpTransport implements Transport {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpTransport.class);
+
   /** Binary results preferred; a server that only speaks JSON answers JSON and is read as such. */
   static final String RESULT_TYPES = WireCodec.BINARY + ", " + WireCodec.JSON + ";q=0.5";
 
@@ -43,7 +47,12 @@ public final class HttpTransport implements Transport {
   private final URI health;
   private final String authorization;
   private final String contentType;
-  private final ContentEncoding encoding;
+  /**
+   * Set from the config; turns from zstd to gzip, once and for good, if zstd's native library
+   * cannot load here (see {@link #encode}). A body is always sent with the value read after it
+   * was encoded: a zstd body exists only if zstd works, and then this never changes.
+   */
+  private volatile ContentEncoding encoding;
   private final Duration requestTimeout;
   private final Clock clock;
   private final AtomicLong requests = new AtomicLong();
@@ -89,7 +98,7 @@ public final class HttpTransport implements Transport {
   public Prepared prepare(Batch batch) {
     try {
       return new Prepared(batch, encode(batch));
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) {
       return new Prepared(batch, null);
     }
   }
@@ -97,7 +106,24 @@ public final class HttpTransport implements Transport {
   private byte[] encode(Batch batch) {
     byte[] raw =
         WireCodec.BINARY.equals(contentType) ? WireCodec.encodeBinary(batch) : WireCodec.encodeJson(batch);
-    return encoding.encode(raw);
+    ContentEncoding e = encoding;
+    try {
+      return e.encode(raw);
+    } catch (LinkageError unavailable) {
+      if (e != ContentEncoding.ZSTD) {
+        throw unavailable;
+      }
+      // zstd-jni carries native code for the common platforms only (and loads it from a temp
+      // dir, which may be noexec): rather than stop the uplink, send gzip, which every server
+      // takes and the JDK does itself
+      if (encoding == ContentEncoding.ZSTD) {
+        encoding = ContentEncoding.GZIP;
+        LOG.warn("zstd is not available on this platform ({}); uplink batches go gzip-compressed"
+            + " instead (about 1.5x the bytes). Set sync.compression=gzip to say so and silence this.",
+            unavailable.toString());
+      }
+      return ContentEncoding.GZIP.encode(raw);
+    }
   }
 
   @Override
@@ -112,7 +138,15 @@ public final class HttpTransport implements Transport {
 
   @Override
   public SendOutcome send(Prepared prepared, Chain chain) {
-    byte[] body = prepared.body() != null ? prepared.body() : encode(prepared.batch());
+    byte[] body;
+    try {
+      body = prepared.body() != null ? prepared.body() : encode(prepared.batch());
+    } catch (RuntimeException | LinkageError e) {
+      // nothing went on the wire; the records stay in the outbox and are retried with backoff
+      return new SendOutcome.Failed(ErrorKind.LOCAL, 0, "cannot encode a batch of "
+          + prepared.batch().messages().size() + " records as " + contentType + " + " + encoding.headerValue()
+          + ": " + e, null, Duration.ZERO);
+    }
     HttpRequest.Builder req =
         HttpRequest.newBuilder(ingest)
             .timeout(requestTimeout)

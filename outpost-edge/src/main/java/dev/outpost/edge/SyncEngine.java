@@ -101,7 +101,14 @@ public final class SyncEngine implements AutoCloseable {
     this.delivery = new BatchDelivery(transport, config.deviceId());
     this.startedAt = clock.instant();
     this.senders = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("outpost-sync-send-", 0).factory());
-    this.drainThread = Thread.ofPlatform().daemon().name("outpost-sync").unstarted(this::drainLoop);
+    this.drainThread = Thread.ofPlatform().daemon().name("outpost-sync")
+        .uncaughtExceptionHandler((t, e) -> {
+          // only the JVM's own errors get here (drainLoop handles the rest); the agent exits on
+          // OutOfMemoryError, an embedding application has to decide for itself
+          LOG.error("the uplink has stopped: its thread died; records stay in the outbox", e);
+          gate.noteError(ErrorKind.LOCAL, "uplink stopped: " + e, clock.instant());
+        })
+        .unstarted(this::drainLoop);
     monitor.addListener(this::onLinkChange);
   }
 
@@ -207,9 +214,9 @@ public final class SyncEngine implements AutoCloseable {
         failuresInARow = 0;
       } catch (InterruptedException e) {
         return;
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | LinkageError e) {
         // e.g. the outbox failed to lease: keep the engine alive, try again after a pause
-        gate.noteError(ErrorKind.PROTOCOL, "outbox lease failed: " + e.getMessage(), clock.instant());
+        gate.noteError(ErrorKind.LOCAL, "outbox lease failed: " + e, clock.instant());
         if (failuresInARow++ == 0) {
           LOG.warn("sync step failed; retrying every {} until it works", config.retryInitial(), e);
         }
@@ -263,11 +270,20 @@ public final class SyncEngine implements AutoCloseable {
     // encode and compress now, while earlier batches of these lanes may still be on their way
     CompletableFuture<Transport.Prepared> prepared;
     try {
-      prepared = CompletableFuture.supplyAsync(() -> delivery.prepare(lease), senders);
+      // a transport's prepare must not throw; if one does, send() encodes again and reports it,
+      // and the ticket still goes on (a failed future here would hold its lanes forever)
+      prepared = CompletableFuture.supplyAsync(() -> delivery.prepare(lease), senders)
+          .exceptionally(e -> null);
     } catch (RejectedExecutionException closing) {
       prepared = CompletableFuture.completedFuture(null); // closing: as before, nothing is sent
     }
-    ticket.ready().thenAcceptBothAsync(prepared, (ready, p) -> deliver(ticket, p), senders);
+    ticket.ready().thenAcceptBothAsync(prepared, (ready, p) -> deliver(ticket, p), senders)
+        .whenComplete((ok, e) -> {
+          if (e != null) { // deliver() handles everything but the JVM's own errors
+            LOG.error("a send of {} records died; they return to pending after the lease timeout",
+                lease.size(), e);
+          }
+        });
   }
 
   /** 0 when a batch may be leased now, else how long to wait (woken early by any change). */
@@ -351,12 +367,12 @@ public final class SyncEngine implements AutoCloseable {
         pauseChaining(v.failure().message());
       }
       afterDelivery(v);
-    } catch (RuntimeException e) {
-      // the outbox could not settle: keep everything gated until the lease has timed out, so a
-      // later lease cannot overtake the unsettled records
-      LOG.error("could not settle a batch of {} records in the outbox; pausing the uplink for {}",
+    } catch (RuntimeException | LinkageError e) {
+      // the outbox could not settle (or a transport threw): keep everything gated until the
+      // lease has timed out, so a later lease cannot overtake the unsettled records
+      LOG.error("a batch of {} records failed on this device; pausing the uplink for {}",
           lease.size(), config.leaseTimeout(), e);
-      gate.noteError(ErrorKind.PROTOCOL, "outbox settle failed: " + e.getMessage(), clock.instant());
+      gate.noteError(ErrorKind.LOCAL, "batch failed on this device: " + e, clock.instant());
       gate.hold(clock.millis() + config.leaseTimeout().toMillis());
       if (!answered) {
         order.releasing();

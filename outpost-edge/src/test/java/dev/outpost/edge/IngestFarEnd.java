@@ -41,6 +41,8 @@ final class IngestFarEnd implements AutoCloseable {
    */
   volatile boolean forgetsChains;
   final AtomicInteger chainedRequests = new AtomicInteger();
+  /** The Content-Encoding of every ingest request ("identity" when it had none). */
+  final List<String> contentEncodings = new CopyOnWriteArrayList<>();
   private final Set<String> seen = ConcurrentHashMap.newKeySet();
   private final HttpServer server;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -59,6 +61,8 @@ final class IngestFarEnd implements AutoCloseable {
     });
     server.createContext("/v1/ingest", ex -> {
       ingestRequests.incrementAndGet();
+      String contentEncoding = ex.getRequestHeaders().getFirst("Content-Encoding");
+      contentEncodings.add(contentEncoding == null ? "identity" : contentEncoding);
       byte[] body = ex.getRequestBody().readAllBytes();
       int forced = forcedStatus.get();
       byte[] answer;

@@ -103,7 +103,8 @@ final class AgentKeys {
   static final ConfigKey<WireFormat> WIRE_FORMAT = key("sync.wire-format",
       ValueType.oneOf(WireFormat.class), "binary", "Uplink body format: compact binary, or JSON (readable).");
   static final ConfigKey<ContentEncoding> COMPRESSION = key("sync.compression",
-      ValueType.oneOf(ContentEncoding.class), "zstd", "How uplink batches are compressed.");
+      ValueType.oneOf(ContentEncoding.class), "zstd",
+      "How uplink batches are compressed; zstd falls back to gzip, with a warning, where its native library cannot load.");
   static final ConfigKey<Duration> CONNECT_TIMEOUT = key("sync.connect-timeout",
       duration(Duration.ofMillis(100), Duration.ofMinutes(5)), "5s", "TCP/TLS connect timeout.");
   static final ConfigKey<Duration> REQUEST_TIMEOUT = key("sync.request-timeout",
