@@ -80,6 +80,9 @@ class AgentEndToEndTest {
       List<StoredRecord> stored = server.store().page(0, 1000, "gw-1", null);
       assertThat(stored).extracting(r -> new String(r.message().payload(), StandardCharsets.UTF_8))
           .contains("t=0", "t=19", "h=0", "h=29").doesNotHaveDuplicates();
+      // the engine counts a batch as delivered just after the outbox has its ack
+      await().atMost(Duration.ofSeconds(10))
+          .until(() -> status(agent).at("/link/delivered").asLong() == 50);
       JsonNode s = status(agent);
       assertThat(s.at("/link/state").asText()).isEqualTo("ONLINE");
       assertThat(s.at("/link/last_sync").isNull()).isFalse();

@@ -57,10 +57,15 @@ class SyncEngineTest {
     return outbox.appendAll(records);
   }
 
-  private void awaitDrained() {
+  /**
+   * Until the outbox is empty and the engine has finished every batch: a batch's ack shows in
+   * the outbox before the engine counts it as delivered and clears a pause, so status read on
+   * the outbox's word alone can lag.
+   */
+  private void awaitDrained(SyncEngine engine) {
     await().atMost(Duration.ofSeconds(20)).until(() -> {
       OutboxStats s = outbox.stats();
-      return s.pendingTotal() == 0 && s.inFlight() == 0;
+      return s.pendingTotal() == 0 && s.inFlight() == 0 && engine.status().inFlightBatches() == 0;
     });
   }
 
@@ -68,7 +73,7 @@ class SyncEngineTest {
   void drainsEverythingOnceInLaneOrderWithBatchesInFlight() {
     List<Long> seqs = append(1000, "a", "b", "c", "d", "e", "f", "g", "h");
     try (SyncEngine engine = SyncEngine.start(outbox, config().maxInFlight(4).build())) {
-      awaitDrained();
+      awaitDrained(engine);
       SyncStatus st = engine.status();
       assertThat(st.link()).isEqualTo(LinkState.ONLINE);
       assertThat(st.delivered()).isEqualTo(1000);
@@ -89,7 +94,7 @@ class SyncEngineTest {
     farEnd.forgetsChains = true;
     List<Long> seqs = append(1000, "a", "b", "c", "d", "e", "f", "g", "h");
     try (SyncEngine engine = SyncEngine.start(outbox, config().maxInFlight(4).build())) {
-      awaitDrained();
+      awaitDrained(engine);
       assertThat(engine.status().delivered()).isEqualTo(1000);
       assertThat(engine.status().retries()).as("the refused chained batches, sent again").isPositive();
     }
@@ -107,7 +112,7 @@ class SyncEngineTest {
     long bad = outbox.append("bad/x", "2".getBytes(StandardCharsets.UTF_8), Priority.NORMAL);
     outbox.append("ok", "3".getBytes(StandardCharsets.UTF_8), Priority.NORMAL);
     try (SyncEngine engine = SyncEngine.start(outbox, config().build())) {
-      awaitDrained();
+      awaitDrained(engine);
       assertThat(engine.status().deadLettered()).isEqualTo(1);
       assertThat(engine.status().delivered()).isEqualTo(2);
     }
@@ -123,7 +128,7 @@ class SyncEngineTest {
     farEnd.maxRecords = 7;
     List<Long> seqs = append(100, "a");
     try (SyncEngine engine = SyncEngine.start(outbox, config().build())) {
-      awaitDrained();
+      awaitDrained(engine);
       assertThat(engine.status().deadLettered()).isZero();
     }
     assertThat(farEnd.stored).extracting(Message::seq).containsExactlyInAnyOrderElementsOf(seqs);
@@ -136,13 +141,13 @@ class SyncEngineTest {
     farEnd.maxRecords = 7;
     append(60, "a");
     try (SyncEngine engine = SyncEngine.start(outbox, config().batchGrowAfter(2).build())) {
-      awaitDrained();
+      awaitDrained(engine);
       assertThat(farEnd.batchSizes).allMatch(n -> n <= 7);
       farEnd.maxRecords = Integer.MAX_VALUE; // the proxy in front of the server was reconfigured
       farEnd.batchSizes.clear();
       append(400, "a");
       engine.wake();
-      awaitDrained();
+      awaitDrained(engine);
       assertThat(engine.status().deadLettered()).isZero();
     }
     // doubling every 2 batches from the learned size gets back to the configured 40
@@ -168,7 +173,7 @@ class SyncEngineTest {
       assertThat(outbox.stats().deadLetters()).isZero();
 
       farEnd.forcedStatus.set(0);
-      awaitDrained();
+      awaitDrained(engine);
       assertThat(engine.status().paused()).isFalse();
     }
     assertThat(farEnd.stored).hasSize(20);

@@ -130,10 +130,15 @@ final class UplinkRig implements AutoCloseable {
     return sb.append("\"}").toString().getBytes(StandardCharsets.UTF_8);
   }
 
+  /**
+   * Until the outbox is empty and the engine (if started) has finished every batch: an ack shows
+   * in the outbox before the engine counts the batch and clears a pause.
+   */
   void awaitDrained(Duration atMost) {
     await().atMost(atMost).pollInterval(Duration.ofMillis(20)).until(() -> {
       OutboxStats s = outbox.stats();
-      return s.pendingTotal() == 0 && s.inFlight() == 0;
+      return s.pendingTotal() == 0 && s.inFlight() == 0
+          && (engine == null || engine.status().inFlightBatches() == 0);
     });
   }
 
