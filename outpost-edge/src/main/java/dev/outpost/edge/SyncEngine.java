@@ -348,6 +348,9 @@ public final class SyncEngine implements AutoCloseable {
       Verdict v = delivery.deliver(lease, prepared, new Transport.Chain(ticket.id(), go.after()),
           () -> order.awaitChainedTo(ticket));
       long sent = System.nanoTime();
+      if (v.failure() != null && v.failure().kind() == ErrorKind.PREDECESSOR && order.chainedToStored(ticket)) {
+        pauseChaining(v.failure().message()); // before the release: its records go again unchained
+      }
       if (v.release().isEmpty()) {
         order.answered(ticket, true); // the server holds every record: successors may go
         answered = true;
@@ -362,9 +365,6 @@ public final class SyncEngine implements AutoCloseable {
         settle(v);
         order.answered(ticket, false);
         answered = true;
-      }
-      if (v.failure() != null && v.failure().kind() == ErrorKind.PREDECESSOR && order.chainedToStored(ticket)) {
-        pauseChaining(v.failure().message());
       }
       afterDelivery(v);
     } catch (RuntimeException | LinkageError e) {
