@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The production store: PostgreSQL through a HikariCP pool. The schema is created (or brought up
@@ -111,13 +112,13 @@ public final class PostgresStore implements Store {
   }
 
   @Override
-  public java.util.concurrent.CompletableFuture<boolean[]> submit(
-      Write write, java.util.concurrent.CompletableFuture<?> after) {
+  public CompletableFuture<boolean[]> submit(
+      Write write, CompletableFuture<?> after) {
     return committer.submit(write, after);
   }
 
   @Override
-  public boolean[] await(java.util.concurrent.CompletableFuture<boolean[]> commit) {
+  public boolean[] await(CompletableFuture<boolean[]> commit) {
     return committer.await(commit);
   }
 

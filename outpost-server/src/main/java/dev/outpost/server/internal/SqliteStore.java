@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -124,13 +125,13 @@ public final class SqliteStore implements Store {
   }
 
   @Override
-  public java.util.concurrent.CompletableFuture<boolean[]> submit(
-      Write write, java.util.concurrent.CompletableFuture<?> after) {
+  public CompletableFuture<boolean[]> submit(
+      Write write, CompletableFuture<?> after) {
     return committer.submit(write, after);
   }
 
   @Override
-  public boolean[] await(java.util.concurrent.CompletableFuture<boolean[]> commit) {
+  public boolean[] await(CompletableFuture<boolean[]> commit) {
     return committer.await(commit);
   }
 
