@@ -3,6 +3,7 @@ package dev.outpost.edge.internal;
 import dev.outpost.core.Message;
 import dev.outpost.edge.Lane;
 import dev.outpost.edge.Lease;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -44,7 +45,6 @@ public final class SendOrder {
     private final CompletableFuture<Boolean> answered = new CompletableFuture<>();
     private final CompletableFuture<Void> sending = new CompletableFuture<>();
     private List<Ticket> predecessors = List.of();
-    private boolean settled; // answered; guarded by the SendOrder's monitor
     private Ticket chainTo;
     private CompletableFuture<Void> ready;
 
@@ -96,7 +96,7 @@ public final class SendOrder {
 
   /** 12 random base-36 characters: batch ids of another run of this device never collide. */
   private static String newIdPrefix() {
-    java.security.SecureRandom r = new java.security.SecureRandom();
+    SecureRandom r = new SecureRandom();
     StringBuilder b = new StringBuilder(13);
     for (int i = 0; i < 12; i++) {
       b.append(Character.forDigit(r.nextInt(36), 36));
@@ -133,8 +133,8 @@ public final class SendOrder {
     List<Ticket> preds = new ArrayList<>();
     for (int i = unfinished.size() - 1; i >= 0; i--) {
       Ticket u = unfinished.get(i);
-      if (u.settled) {
-        continue;
+      if (u.answered.isDone()) {
+        continue; // answered: no longer a predecessor (see answered())
       }
       boolean latestOfALane = !open.isEmpty() && open.removeIf(u.lanes::contains);
       if (latestOfALane || u.topRank < t.topRank) {
@@ -195,13 +195,10 @@ public final class SendOrder {
    * were released before this call). Successors may go (or must release) from here on.
    */
   public void answered(Ticket t, boolean ok) {
-    synchronized (this) {
-      // No longer a predecessor of later leases. With chaining a batch can be answered (refused,
-      // or released unsent) while an earlier batch of its lane is still on its way: that one is
-      // then the lane's latest unanswered batch again, so the next lease waits for it.
-      t.settled = true;
-    }
-    t.answered.complete(ok); // outside the monitor: successors start on other threads
+    // From here on no longer a predecessor of later leases. With chaining a batch can be answered
+    // (refused, or released unsent) while an earlier batch of its lane is still on its way: that
+    // one is then the lane's latest unanswered batch again, so the next lease waits for it.
+    t.answered.complete(ok); // not under the monitor: successors start on other threads
     t.sending.complete(null); // released unsent: a chained successor must see the answer first
   }
 
