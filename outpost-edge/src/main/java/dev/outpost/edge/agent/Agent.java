@@ -7,6 +7,8 @@ import dev.outpost.edge.SyncStatus;
 import dev.outpost.edge.agent.internal.AgentLock;
 import dev.outpost.edge.agent.internal.LocalApi;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -89,7 +91,7 @@ public final class Agent implements AutoCloseable {
    * suite and the memory benchmark start agents this way where the CLI is not on the classpath.
    */
   public static void main(String[] args) throws InterruptedException {
-    java.util.Map<String, String> flags = new java.util.LinkedHashMap<>();
+    Map<String, String> flags = new LinkedHashMap<>();
     for (String a : args) {
       int eq = a.indexOf('=');
       if (eq < 1) {

@@ -25,8 +25,10 @@ import org.slf4j.LoggerFactory;
  * succeed first. The earlier write was queued first, so it commits in the same group or an
  * earlier one; if it fails, the later write fails too ({@link PredecessorNotStoredException}),
  * also when a failed group is retried write by write. This is what lets a device's chained
- * batches share a group commit and still reach the store in order (see {@link BatchChains}). {@link #exclusive} runs other work on the same thread between groups (for a store
- * with a single writer connection). Thread-safe. {@link #close()} finishes what is queued; work
+ * batches share a group commit and still reach the store in order (see {@link BatchChains}).
+ *
+ * <p>{@link #exclusive} runs other work on the same thread between groups (for a store with a
+ * single writer connection). Thread-safe. {@link #close()} finishes what is queued; work
  * submitted after that fails with a {@link StoreException}, never hangs.
  */
 final class GroupCommitter implements AutoCloseable {

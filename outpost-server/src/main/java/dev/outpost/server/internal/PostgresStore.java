@@ -112,8 +112,7 @@ public final class PostgresStore implements Store {
   }
 
   @Override
-  public CompletableFuture<boolean[]> submit(
-      Write write, CompletableFuture<?> after) {
+  public CompletableFuture<boolean[]> submit(Write write, CompletableFuture<?> after) {
     return committer.submit(write, after);
   }
 

@@ -125,8 +125,7 @@ public final class SqliteStore implements Store {
   }
 
   @Override
-  public CompletableFuture<boolean[]> submit(
-      Write write, CompletableFuture<?> after) {
+  public CompletableFuture<boolean[]> submit(Write write, CompletableFuture<?> after) {
     return committer.submit(write, after);
   }
 
