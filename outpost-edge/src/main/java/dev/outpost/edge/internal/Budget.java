@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 final class Budget {
   private static final Logger log = LoggerFactory.getLogger(Budget.class);
   private static final int EVICT_CHUNK = 2000;
-  private static final String OLDEST_LOW = "SELECT seq, length(payload) FROM records"
+  private static final String OLDEST_LOW = "SELECT seq, size FROM records"
       + " INDEXED BY records_drain WHERE state = 0 AND priority = 3 AND seq >= ? ORDER BY seq";
 
   private static final String LIVE_PAGES = "SELECT p.page_count - f.freelist_count"

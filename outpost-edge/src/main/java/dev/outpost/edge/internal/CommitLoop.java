@@ -348,6 +348,7 @@ final class CommitLoop implements Runnable {
       }
       insert.setBytes(6, a.headers[i]);
       insert.setBytes(7, a.payloads[i]);
+      insert.setInt(8, a.payloads[i].length);
       insert.addBatch();
       txn.delta.pending(a.ranks[i], 1, a.payloads[i].length);
     }

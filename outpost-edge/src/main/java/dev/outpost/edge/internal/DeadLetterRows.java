@@ -22,8 +22,8 @@ final class DeadLetterRows {
   private static final String LIST = "SELECT seq, topic, priority, ts, headers, payload, reason,"
       + " attempts, dead_at FROM dead_letters WHERE seq > ? ORDER BY seq LIMIT ?";
   private static final String SIZE = "SELECT priority, length(payload) FROM dead_letters WHERE seq = ?";
-  private static final String BACK = "INSERT INTO records (seq, topic, priority, ts, headers, payload)"
-      + " SELECT seq, topic, priority, ts, headers, payload FROM dead_letters WHERE seq = ?";
+  private static final String BACK = "INSERT INTO records (seq, topic, priority, ts, headers, payload, size)"
+      + " SELECT seq, topic, priority, ts, headers, payload, length(payload) FROM dead_letters WHERE seq = ?";
   private static final String PURGE = "DELETE FROM dead_letters WHERE seq = ?";
 
   private DeadLetterRows() {}

@@ -58,9 +58,9 @@ final class Deliveries {
   private static final String DELETE_RUN = "DELETE FROM records WHERE seq BETWEEN ? AND ?";
   private static final String KEEP_RUN = "UPDATE records SET state = 2, lease_until = ? WHERE seq BETWEEN ? AND ?";
   private static final String DELETE =
-      "DELETE FROM records WHERE seq = ? RETURNING state, priority, length(payload)";
+      "DELETE FROM records WHERE seq = ? RETURNING state, priority, size";
   private static final String DELETE_ONE = "DELETE FROM records WHERE seq = ?";
-  private static final String STATE = "SELECT state, priority, length(payload) FROM records WHERE seq = ?";
+  private static final String STATE = "SELECT state, priority, size FROM records WHERE seq = ?";
   private static final String KEEP = "UPDATE records SET state = 2, lease_until = ? WHERE seq = ?";
   private static final String COUNT_ATTEMPT = "UPDATE records SET attempts = attempts + 1 WHERE seq = ?";
   private static final String TO_DEAD = "INSERT INTO dead_letters"

@@ -47,7 +47,7 @@ final class Housekeeper {
    * and acks in between, one run after the other.
    */
   static final long VACUUM_PAGES_PER_RUN = 2048;
-  private static final String EXPIRED = "SELECT seq, priority, length(payload) FROM records"
+  private static final String EXPIRED = "SELECT seq, priority, size FROM records"
       + " INDEXED BY records_expiry WHERE expires_at <= ? AND state = 0";
   private static final String FORGET = "DELETE FROM records WHERE seq IN (SELECT seq FROM records"
       + " WHERE state = 2 AND lease_until <= ? LIMIT " + CHUNK + ")";

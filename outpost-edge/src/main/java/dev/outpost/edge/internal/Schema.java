@@ -18,8 +18,10 @@ package dev.outpost.edge.internal;
  *                       from before have it reset to 0 at open
  *   lease_until INTEGER acked time (state 2), else 0
  *   attempts   INTEGER  earlier leases that ended without an ack (timeout or release)
- *   index records_drain  (state, priority, seq, length(payload))  lease order (excluded lanes
- *                        too: scanned over, see Deliveries), counts at open
+ *   size       INTEGER  length(payload), written with the row; -1 for rows written by a version
+ *                       before the column (added, and filled in, at open: see StoreFile)
+ *   index records_drain  (state, priority, seq, size)  lease order (excluded lanes too: scanned
+ *                        over, see Deliveries), counts and bytes at open
  *   index records_expiry (expires_at) WHERE expires_at NOT NULL    housekeeping
  *   (records_lane (state, priority, topic, seq) is gone: stores that have it drop it at open,
  *   which is an index, not a format change, so format stays 1)
@@ -44,18 +46,24 @@ final class Schema {
 
   /**
    * Drain order, and the payload size alongside it: the recount at open ({@code count(*),
-   * sum(length(payload)) GROUP BY state, priority}) then reads only this index, not the
-   * payload pages (a 1M-record store opens in about 0.1 s instead of 0.5 s).
+   * sum(size) GROUP BY state, priority}) then reads only this index, not the payload pages (a
+   * 1M-record store opens in about 0.1 s instead of 0.5 s). The size is a column, not the
+   * expression {@code length(payload)}: SQLite evaluates an index expression on every delete,
+   * which made each acked record's delete cost about 0.8 us more (2.3 against 1.5 us).
    */
   static final String DRAIN_INDEX =
-      "CREATE INDEX IF NOT EXISTS records_drain ON records (state, priority, seq, length(payload))";
+      "CREATE INDEX IF NOT EXISTS records_drain ON records (state, priority, seq, size)";
+
+  /** The size column, for stores made before it (rows there get -1 until filled in at open). */
+  static final String ADD_SIZE = "ALTER TABLE records ADD COLUMN size INTEGER NOT NULL DEFAULT -1";
 
   static final String[] CREATE = {
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS records (seq INTEGER PRIMARY KEY, topic TEXT NOT NULL,"
         + " priority INTEGER NOT NULL, ts INTEGER NOT NULL, expires_at INTEGER, headers BLOB,"
         + " payload BLOB NOT NULL, state INTEGER NOT NULL DEFAULT 0,"
-        + " lease_until INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0)",
+        + " lease_until INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,"
+        + " size INTEGER NOT NULL DEFAULT -1)",
     DRAIN_INDEX,
     "CREATE INDEX IF NOT EXISTS records_expiry ON records (expires_at) WHERE expires_at IS NOT NULL",
     "CREATE TABLE IF NOT EXISTS dead_letters (seq INTEGER PRIMARY KEY, topic TEXT NOT NULL,"
@@ -64,8 +72,8 @@ final class Schema {
   };
 
   static final String INSERT =
-      "INSERT INTO records (seq, topic, priority, ts, expires_at, headers, payload)"
-          + " VALUES (?, ?, ?, ?, ?, ?, ?)";
+      "INSERT INTO records (seq, topic, priority, ts, expires_at, headers, payload, size)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 
   private Schema() {}
 }

@@ -157,16 +157,13 @@ final class StoreFile {
       if (released > 0) {
         log.info("Outbox {}: {} records leased before the restart are pending again", store, released);
       }
-      try (ResultSet rs = s.executeQuery(
-          "SELECT state, priority, count(*), sum(length(payload)) FROM records GROUP BY state, priority")) {
-        while (rs.next()) {
-          if (rs.getInt(1) == Schema.PENDING) {
-            live.pending(rs.getInt(2), rs.getLong(3), rs.getLong(4));
-          } else {
-            live.retained += rs.getLong(3);
-          }
-        }
+      Tally counted = new Tally();
+      if (!recount(s, counted)) {
+        fillInSizes(s, store);
+        counted = new Tally();
+        recount(s, counted);
       }
+      live.add(counted);
       try (ResultSet rs = s.executeQuery("SELECT count(*), coalesce(max(seq), 0) FROM dead_letters")) {
         rs.next();
         live.deadLetters = rs.getLong(1);
@@ -181,21 +178,71 @@ final class StoreFile {
   }
 
   /**
-   * Stores made before the drain index carried the payload size get it rebuilt once (the same
-   * format: an index, no data, changes); crash-safe, as it runs inside the opening transaction.
+   * Stores made before the {@code size} column get it (rows there hold -1 until
+   * {@link #fillInSizes}), and a drain index of another shape (none, no size, or the earlier
+   * {@code length(payload)} expression) is rebuilt, once. The same format: a column with a
+   * default and an index; a version before reads and writes the store as before (its rows get
+   * -1, filled in at the next open by this one). Crash-safe: runs inside the opening transaction.
    */
   private static void upgradeDrainIndex(Statement s, Path db) throws SQLException {
+    boolean hasSize = false;
+    try (ResultSet rs = s.executeQuery("SELECT 1 FROM pragma_table_info('records') WHERE name = 'size'")) {
+      hasSize = rs.next();
+    }
     String sql;
     try (ResultSet rs = s.executeQuery("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'records_drain'")) {
       sql = rs.next() ? rs.getString(1) : null;
     }
-    if (sql == null || !sql.contains("length(payload)")) {
+    if (!hasSize || sql == null || !sql.replace(" ", "").contains("(state,priority,seq,size)")) {
       long started = System.nanoTime();
+      if (!hasSize) {
+        s.execute(Schema.ADD_SIZE);
+      }
       s.execute("DROP INDEX IF EXISTS records_drain");
       s.execute(Schema.DRAIN_INDEX);
-      log.info("Outbox {}: drain index rebuilt with record sizes in {} ms (once)", db,
+      log.info("Outbox {}: drain index rebuilt with the record size column in {} ms (once)", db,
           (System.nanoTime() - started) / 1_000_000);
     }
+  }
+
+  /**
+   * Counts rows and bytes by state and priority into {@code live}, from the drain index alone;
+   * false if some row has no size yet (-1), and then the bytes are not exact.
+   */
+  private static boolean recount(Statement s, Tally live) throws SQLException {
+    boolean sized = true;
+    try (ResultSet rs = s.executeQuery("SELECT state, priority, count(*), sum(size), sum(size < 0)"
+        + " FROM records GROUP BY state, priority")) {
+      while (rs.next()) {
+        if (rs.getInt(1) == Schema.PENDING) {
+          live.pending(rs.getInt(2), rs.getLong(3), rs.getLong(4));
+        } else {
+          live.retained += rs.getLong(3);
+        }
+        sized &= rs.getLong(5) == 0;
+      }
+    }
+    return sized;
+  }
+
+  /**
+   * Rows without a size (-1: written before the column existed, or by an older version since)
+   * get {@code length(payload)}: reads the table once, which happens only after such an upgrade
+   * or downgrade.
+   */
+  private static void fillInSizes(Statement s, String store) throws SQLException {
+    long started = System.nanoTime();
+    s.execute("BEGIN IMMEDIATE");
+    int filled;
+    try {
+      filled = s.executeUpdate("UPDATE records SET size = length(payload) WHERE size < 0");
+      s.execute("COMMIT");
+    } catch (SQLException | RuntimeException e) {
+      s.execute("ROLLBACK");
+      throw e;
+    }
+    log.info("Outbox {}: record sizes filled in for {} rows in {} ms", store, filled,
+        (System.nanoTime() - started) / 1_000_000);
   }
 
   /**
