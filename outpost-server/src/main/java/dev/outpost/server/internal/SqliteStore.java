@@ -226,7 +226,17 @@ public final class SqliteStore implements Store {
   private List<boolean[]> writeGroup(List<Write> group) throws SQLException {
     List<boolean[]> results = new ArrayList<>(group.size());
     try (SqliteMessageInserts insert = new SqliteMessageInserts(writer);
-        PreparedStatement count = writer.prepareStatement(JdbcQueries.countWriteSql("max"))) {
+        PreparedStatement count = writer.prepareStatement(JdbcQueries.countWriteSql("max"));
+        PreparedStatement touch = writer.prepareStatement(
+            "UPDATE devices SET last_seen = max(last_seen, ?) WHERE device_id = ?")) {
+      // Write first, so the transaction holds SQLite's write lock before the inserts read the
+      // dedupe index: a transaction that reads first and another process (the CLI) commits
+      // before its first write could not write at all (SQLITE_BUSY_SNAPSHOT), where a first
+      // write waits its turn (busy_timeout). The counts below set last_seen the same way.
+      Write first = group.get(0);
+      touch.setLong(1, first.receivedAt());
+      touch.setString(2, first.deviceId());
+      touch.executeUpdate();
       for (Write w : group) {
         boolean[] stored = insert.insert(w);
         int n = 0;

@@ -91,6 +91,40 @@ abstract class StoreContract {
     assertThat(store.page(0, 1000, "dev-1", null)).hasSize(held.size());
   }
 
+  /**
+   * The shape of a drain: the urgent records (every 20th seq) went first; then a lease of the
+   * rest, one priority after the other (seqs not sorted across the write), is sent twice, and a
+   * batch of another device and one with the stored seqs mixed in follow. SQLite stores chunks
+   * proven new without a conflict clause: the flags and the rows must be the same either way.
+   */
+  @Test
+  void aDrainShapedWriteAmongStoredSeqsStoresExactlyTheNewOnes() {
+    List<Message> urgent = new ArrayList<>();
+    List<Message> rest = new ArrayList<>();
+    for (long seq = 1; seq <= 3000; seq++) {
+      (seq % 20 == 0 ? urgent : rest).add(Batches.message("dev-1", 5, seq));
+    }
+    assertThat(store.ingest(new Store.Write("dev-1", 5, urgent, 0, 1))).containsOnly(true);
+    List<Message> lease = new ArrayList<>(rest.subList(1500, rest.size()));
+    lease.addAll(rest.subList(0, 1500)); // a later priority's seqs first, then an earlier one's
+    assertThat(store.ingest(new Store.Write("dev-1", 5, lease, 0, 2))).hasSize(lease.size()).containsOnly(true);
+    assertThat(store.ingest(new Store.Write("dev-1", 5, lease, 0, 3))).containsOnly(false);
+    assertThat(store.ingest(new Store.Write("dev-2", 5, lease, 0, 4))).containsOnly(true);
+    List<Message> mixed = new ArrayList<>();
+    for (long seq = 2990; seq <= 3300; seq++) {
+      mixed.add(Batches.message("dev-1", 5, seq));
+    }
+    boolean[] expected = new boolean[mixed.size()];
+    for (int i = 0; i < expected.length; i++) {
+      expected[i] = mixed.get(i).seq() > 3000;
+    }
+    assertThat(store.ingest(new Store.Write("dev-1", 5, mixed, 0, 5))).containsExactly(expected);
+    List<StoredRecord> dev1 = store.page(0, 10_000, "dev-1", null);
+    assertThat(dev1).hasSize(3300);
+    assertThat(dev1.stream().map(r -> r.message().seq()).distinct().count()).isEqualTo(3300);
+    assertThat(store.page(0, 10_000, "dev-2", null)).hasSize(lease.size());
+  }
+
   @Test
   void dedupeKeyIsDeviceEpochSeq() {
     assertThat(store.ingest(write(Batches.batch("dev-1", 1, 1, 2), 1))).containsOnly(true);
