@@ -34,6 +34,8 @@ final class StoreFile {
   private static final Logger log = LoggerFactory.getLogger(StoreFile.class);
   private static final DateTimeFormatter STAMP =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+  /** Gives rows without a size (-1, see {@link Schema}) theirs. */
+  private static final String FILL_IN_SIZES = "UPDATE records SET size = length(payload) WHERE size < 0";
 
   /** What open found: the write connection, the meta values, and how it got there. */
   record Opened(Connection connection, Map<String, Long> meta, boolean wasUnclean, int corruptMovedAside) {
@@ -178,11 +180,12 @@ final class StoreFile {
   }
 
   /**
-   * Stores made before the {@code size} column get it (rows there hold -1 until
-   * {@link #fillInSizes}), and a drain index of another shape (none, no size, or the earlier
-   * {@code length(payload)} expression) is rebuilt, once. The same format: a column with a
-   * default and an index; a version before reads and writes the store as before (its rows get
-   * -1, filled in at the next open by this one). Crash-safe: runs inside the opening transaction.
+   * Stores made before the {@code size} column get it, and a drain index of another shape (none,
+   * no size, or the earlier {@code length(payload)} expression) is rebuilt, once; rows without a
+   * size get theirs before the index is built, so each row's index entry is written once. The
+   * same format: a column with a default and an index; a version before reads and writes the
+   * store as before (it puts its own index shape back, and its rows get -1: both are redone at
+   * the next open by this one). Crash-safe: runs inside the opening transaction.
    */
   private static void upgradeDrainIndex(Statement s, Path db) throws SQLException {
     boolean hasSize = false;
@@ -199,6 +202,7 @@ final class StoreFile {
         s.execute(Schema.ADD_SIZE);
       }
       s.execute("DROP INDEX IF EXISTS records_drain");
+      s.execute(FILL_IN_SIZES);
       s.execute(Schema.DRAIN_INDEX);
       log.info("Outbox {}: drain index rebuilt with the record size column in {} ms (once)", db,
           (System.nanoTime() - started) / 1_000_000);
@@ -226,16 +230,16 @@ final class StoreFile {
   }
 
   /**
-   * Rows without a size (-1: written before the column existed, or by an older version since)
-   * get {@code length(payload)}: reads the table once, which happens only after such an upgrade
-   * or downgrade.
+   * Rows without a size that the upgrade at open did not meet get {@code length(payload)} (a
+   * safety net: rows with -1 come from a version before the column, which also puts back its own
+   * index shape, so the upgrade fills them in first). Reads the table once.
    */
   private static void fillInSizes(Statement s, String store) throws SQLException {
     long started = System.nanoTime();
     s.execute("BEGIN IMMEDIATE");
     int filled;
     try {
-      filled = s.executeUpdate("UPDATE records SET size = length(payload) WHERE size < 0");
+      filled = s.executeUpdate(FILL_IN_SIZES);
       s.execute("COMMIT");
     } catch (SQLException | RuntimeException e) {
       s.execute("ROLLBACK");
