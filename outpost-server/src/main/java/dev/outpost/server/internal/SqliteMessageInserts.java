@@ -19,9 +19,10 @@ import java.util.List;
  * statement, or row by row for a shorter one). That takes about a quarter less CPU per record
  * than {@code ON CONFLICT DO NOTHING} in 64-row statements (2.3-2.7 against 3.2-3.3 us, 200-byte
  * payloads, measured without fsync): the conflict clause probes the unique index once more per
- * row, and each statement has a fixed cost. The check and the insert run
- * in the same write transaction on the store's only writer, so nothing can store one of those
- * seqs in between.
+ * row, and each statement has a fixed cost. The check and the insert run in the same write
+ * transaction on the store's only writer, which holds the write lock from the group's first
+ * statement on (see {@code SqliteStore.writeGroup}), so nothing can store one of those seqs in
+ * between.
  *
  * <p>Any other chunk (a seq already stored, the same seq twice, or seqs spread over more than
  * {@value #DENSE} times the chunk's size) takes the careful way: {@value #ROWS}-row
