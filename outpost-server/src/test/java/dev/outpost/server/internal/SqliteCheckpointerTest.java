@@ -11,9 +11,12 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -97,6 +100,34 @@ class SqliteCheckpointerTest {
       }
       assertThat(seen).isEqualTo(expected);
     }
+  }
+
+  @Test
+  void walStaysBoundedWhileTheWriterNeverPauses() throws Exception {
+    // Three writes always queued, so the writer commits group after group with no pause in
+    // between: a background checkpoint alone never catches up then, and the WAL held all
+    // ~90 MiB written. With the writer finishing each checkpoint, it restarts again and again.
+    int writes = 300;
+    int perWrite = 200;
+    long written = (long) writes * perWrite * PAYLOAD_BYTES;
+    long largest = 0;
+    try (SqliteStore store = SqliteStore.open(dir, TIMEOUT, THRESHOLD)) {
+      store.addDevice("dev-1", "hash-1", 1);
+      Deque<CompletableFuture<boolean[]>> queued = new ArrayDeque<>();
+      for (int i = 0; i < writes; i++) {
+        queued.add(store.submit(write(1L + (long) i * perWrite, perWrite), null));
+        if (queued.size() == 3) {
+          assertThat(store.await(queued.poll())).doesNotContain(false);
+        }
+        largest = Math.max(largest, Files.size(wal()));
+      }
+      while (!queued.isEmpty()) {
+        assertThat(store.await(queued.poll())).doesNotContain(false);
+      }
+      assertThat(store.page(0, 1, null, null)).hasSize(1);
+    }
+    assertThat(largest).as("largest WAL while %d bytes of records were written", written)
+        .isLessThan(written / 3);
   }
 
   @Test
