@@ -70,6 +70,7 @@ public final class SqliteOutbox implements Outbox {
   private final DirectoryLock lock;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean housekeepingQueued = new AtomicBoolean();
+  private final AtomicBoolean checkpointFinishQueued = new AtomicBoolean();
   /** Bound on the bounded runs one {@link #housekeep()} call makes. */
   private static final int MAX_EXPLICIT_RUNS = 10_000;
   private volatile boolean writerDone;
@@ -93,7 +94,7 @@ public final class SqliteOutbox implements Outbox {
     long lastSeq = StoreFile.recover(opened.connection(), live, opened.meta("last_seq"), store);
     this.loop = new CommitLoop(write, reserve, config, budget, live, lastSeq, store, fault);
     this.deliveries = new Deliveries(epoch, config.ackedRetention().isPositive(), store, leases);
-    this.checkpointer = new Checkpointer(StoreFile.dbPath(dir));
+    this.checkpointer = new Checkpointer(StoreFile.dbPath(dir), this::finishCheckpoint);
     this.housekeeper = new Housekeeper(loop, deliveries, leases, budget, live, config, reserve, store, checkpointer);
     loop.inTransaction(txn -> {
       budget.measure(txn);
@@ -310,6 +311,28 @@ public final class SqliteOutbox implements Outbox {
         }
       });
     }
+  }
+
+  /**
+   * The writer's part of a background checkpoint (called on the timer thread after its passes):
+   * queues, at most once at a time, a PASSIVE checkpoint on the write connection, which copies
+   * the frames committed during the passes; with no commit running it completes, and the next
+   * transaction restarts the WAL from its start (see {@link Checkpointer}).
+   */
+  private void finishCheckpoint() {
+    if (closed.get() || !checkpointFinishQueued.compareAndSet(false, true)) {
+      return;
+    }
+    Op.Solo op = new Op.Solo(() -> {
+      checkpointFinishQueued.set(false);
+      checkpointer.lock.lock();
+      try {
+        write.checkpoint("PASSIVE");
+      } finally {
+        checkpointer.lock.unlock();
+      }
+    });
+    submit(op, op.future);
   }
 
   /** One bounded run; {@code more[0]} tells whether work is left. */
