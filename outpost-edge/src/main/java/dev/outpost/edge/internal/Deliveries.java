@@ -73,6 +73,8 @@ final class Deliveries {
   private final String store;
   private final LeaseTable leases;
   private final long minScanRows;
+  /** Records acked since open (under commitLock); housekeeping reads the drain's pace from it. */
+  private long acked;
 
   Deliveries(long epoch, boolean retainAcked, String store, LeaseTable leases) {
     this(epoch, retainAcked, store, leases, MIN_SCAN_ROWS);
@@ -340,7 +342,12 @@ final class Deliveries {
         n++;
       }
     }
+    acked += n; // a pace, not a count: a rolled-back ack leaves it a little high
     return n;
+  }
+
+  long ackedSinceOpen() {
+    return acked;
   }
 
   /** Adds the run [start, end] of leased seqs to the batch (nothing when the run is empty). */

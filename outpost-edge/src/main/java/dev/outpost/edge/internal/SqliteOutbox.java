@@ -453,7 +453,7 @@ public final class SqliteOutbox implements Outbox {
       try (Statement s = write.connection().createStatement()) {
         s.executeUpdate("UPDATE meta SET value = 1 WHERE key = 'clean'");
       }
-      housekeeper.reclaimSpace(Long.MAX_VALUE); // closing: nothing waits for the writer any more
+      housekeeper.reclaimSpace(Long.MAX_VALUE, false); // closing: nothing waits for the writer any more
     } catch (SQLException e) {
       log.warn("Outbox {}: clean close could not be recorded ({}); the next open will run an integrity check",
           store, e.toString());

@@ -61,13 +61,52 @@ class VacuumPolicyTest {
 
   @Test
   void theRuleNeedsEnoughFreePagesAndFourTimesThePagesInUseUnlessTheDiskIsFull() {
-    assertThat(Housekeeper.worthVacuuming(255, 0, false)).isFalse();
-    assertThat(Housekeeper.worthVacuuming(256, 64, false)).isTrue();
-    assertThat(Housekeeper.worthVacuuming(256, 65, false)).isFalse();
-    assertThat(Housekeeper.worthVacuuming(10_000, 2_499, false)).isTrue();
-    assertThat(Housekeeper.worthVacuuming(10_000, 2_501, false)).isFalse();
-    assertThat(Housekeeper.worthVacuuming(1, 1_000_000, true)).isTrue();
-    assertThat(Housekeeper.worthVacuuming(0, 0, true)).isFalse();
+    assertThat(Housekeeper.worthVacuuming(255, 0, false, false)).isFalse();
+    assertThat(Housekeeper.worthVacuuming(256, 64, false, false)).isTrue();
+    assertThat(Housekeeper.worthVacuuming(256, 65, false, false)).isFalse();
+    assertThat(Housekeeper.worthVacuuming(10_000, 2_499, false, false)).isTrue();
+    assertThat(Housekeeper.worthVacuuming(10_000, 2_501, false, false)).isFalse();
+    assertThat(Housekeeper.worthVacuuming(1, 1_000_000, true, true)).isTrue();
+    assertThat(Housekeeper.worthVacuuming(0, 0, true, false)).isFalse();
+  }
+
+  @Test
+  void whileADrainIsAboutToDeleteThemTheLivePagesAreMovedOnlyIfTheyFitOneSlice() {
+    long slice = Housekeeper.VACUUM_PAGES_PER_RUN;
+    assertThat(Housekeeper.worthVacuuming(100_000, slice, false, true)).isTrue();
+    assertThat(Housekeeper.worthVacuuming(100_000, slice + 1, false, true)).isFalse();
+    assertThat(Housekeeper.worthVacuuming(100_000, slice + 1, false, false)).isTrue();
+    assertThat(Housekeeper.worthVacuuming(100_000, 25_000, true, true)).isTrue();
+  }
+
+  @Test
+  void aFastDrainKeepsItsFreePagesUntilItStops() throws SQLException {
+    OutboxConfig config = OutboxConfig.builder().housekeepingInterval(Duration.ofHours(1)).build();
+    try (Outbox outbox = Outbox.open(dir, config)) {
+      // ~3 KiB records, about one per page: 13,000 of them; after acking 10,500 the 2,500 left
+      // use more pages than one vacuum slice, and the free pages are over 4x those
+      NewRecord record = new NewRecord("t", new byte[3000], Priority.NORMAL);
+      for (int i = 0; i < 13; i++) {
+        outbox.appendAll(Collections.nCopies(1000, record));
+      }
+      drain(outbox, 10_500);
+      StoreMaintenance.Space before = space();
+      assertThat(before.reclaimableBytes() / before.pageSize())
+          .isGreaterThan(Housekeeper.VACUUM_FREE_TO_USED * before.liveBytes() / before.pageSize());
+      assertThat(before.liveBytes() / before.pageSize()).isGreaterThan(Housekeeper.VACUUM_PAGES_PER_RUN);
+
+      // 10,500 acks since open, 2,500 live: at that pace the drain deletes them well within
+      // four housekeeping intervals, so the unsent records are not moved
+      outbox.housekeep();
+      assertThat(space().fileBytes()).as("file kept mid-drain").isEqualTo(before.fileBytes());
+
+      // no ack since: the drain has stopped, and the space comes back (a slice per run, while
+      // the free pages are over 4x those in use)
+      outbox.housekeep();
+      assertThat(space().fileBytes())
+          .isLessThanOrEqualTo(before.fileBytes() - Housekeeper.VACUUM_PAGES_PER_RUN * before.pageSize());
+      assertThat(outbox.stats().pendingTotal()).isEqualTo(2_500);
+    }
   }
 
   private static void drain(Outbox outbox, int records) {
