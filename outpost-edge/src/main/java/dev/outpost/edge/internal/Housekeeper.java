@@ -53,6 +53,8 @@ final class Housekeeper {
    * and acks in between, one run after the other.
    */
   static final long VACUUM_PAGES_PER_RUN = 2048;
+  /** Most pages one vacuum transaction frees: 4 MiB, half the writer's page cache (see reclaimSpace). */
+  static final long VACUUM_PAGES_PER_TXN = 1024;
   /**
    * A drain that will have acked every live record within this many housekeeping intervals, at
    * the pace since the last run, frees the pages a vacuum would move: the vacuum waits for it.
@@ -188,22 +190,21 @@ final class Housekeeper {
     if (worthVacuuming(free, used, reserve.full(), drainEndsSoon)) {
       long before = free;
       long target = Math.max(0, free - maxPages);
-      // sqlite-jdbc steps this pragma once per execute and each step frees one page: step it
-      // once per page to free inside one transaction (one fsync), bounded
-      long after = loop.inTransaction(txn -> {
-        long left = before;
-        // not cached: the pragma's statement stays in progress until closed, and COMMIT needs none
-        try (Statement s = txn.connection.createStatement();
-            PreparedStatement vacuum = txn.connection.prepareStatement("PRAGMA incremental_vacuum")) {
-          for (int round = 0; round < 4 && left > target; round++) {
-            for (long i = target; i < left; i++) {
-              vacuum.execute();
-            }
-            left = freePages(s);
-          }
+      long after = before;
+      // One transaction per VACUUM_PAGES_PER_TXN pages: a page the vacuum frees is dirtied on
+      // its way off the free list, and a transaction that dirties more pages than the page cache
+      // holds spills them into the WAL before COMMIT (which otherwise skips the pages past the
+      // new end of the file). Freeing 197 MB in one transaction wrote 194 MB of WAL first: on a
+      // full disk that is room the store does not have.
+      for (long txns = 0; after > target && txns <= (before - target) / VACUUM_PAGES_PER_TXN + 4; txns++) {
+        long from = after;
+        long goal = Math.max(target, from - VACUUM_PAGES_PER_TXN);
+        long left = loop.inTransaction(txn -> vacuumTo(txn, goal, from));
+        if (left >= from) {
+          break; // nothing freed: nothing more to free this run
         }
-        return left;
-      });
+        after = left;
+      }
       more = target > 0; // stopped at the slice: the rest in the next run
       log.debug("Outbox {}: returned {} free pages to the file system{}", store, before - after,
           more ? ", more next run" : "");
@@ -234,6 +235,26 @@ final class Housekeeper {
       return false;
     }
     return !drainEndsSoon || usedPages <= VACUUM_PAGES_PER_RUN;
+  }
+
+  /**
+   * Frees pages from the end of the file until {@code goal} free pages are left ({@code free}
+   * now); returns the free pages left. sqlite-jdbc steps this pragma once per execute and each
+   * step frees one page, so it is stepped once per page, a few rounds at most.
+   */
+  private static long vacuumTo(Txn txn, long goal, long free) throws SQLException {
+    long left = free;
+    // not cached: the pragma's statement stays in progress until closed, and COMMIT needs none
+    try (Statement s = txn.connection.createStatement();
+        PreparedStatement vacuum = txn.connection.prepareStatement("PRAGMA incremental_vacuum")) {
+      for (int round = 0; round < 4 && left > goal; round++) {
+        for (long i = goal; i < left; i++) {
+          vacuum.execute();
+        }
+        left = freePages(s);
+      }
+    }
+    return left;
   }
 
   private static long pageCount(Statement s) throws SQLException {
