@@ -332,7 +332,15 @@ public final class SqliteOutbox implements Outbox {
         checkpointer.lock.unlock();
       }
     });
-    submit(op, op.future);
+    try {
+      // may wait for room in a full queue; interrupted there only by close()
+      submit(op, op.future);
+    } catch (RuntimeException e) {
+      checkpointFinishQueued.set(false); // not queued: a later pass may queue one
+      if (!closed.get()) {
+        throw e; // the checkpointer logs it and tries again next tick
+      }
+    }
   }
 
   /** One bounded run; {@code more[0]} tells whether work is left. */
