@@ -1,8 +1,8 @@
 package dev.outpost.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.outpost.edge.agent.internal.AgentLock;
-import dev.outpost.edge.agent.internal.StatusDocument;
+import dev.outpost.agent.AgentLock;
+import dev.outpost.agent.StatusDocument;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,8 +1,8 @@
 package dev.outpost.cli;
 
-import dev.outpost.edge.agent.Agent;
-import dev.outpost.edge.agent.AgentConfig;
-import dev.outpost.edge.agent.ConfigException;
+import dev.outpost.agent.Agent;
+import dev.outpost.agent.AgentConfig;
+import dev.outpost.agent.ConfigException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package dev.outpost.cli;
 
-import dev.outpost.edge.agent.AgentConfig;
-import dev.outpost.edge.agent.ConfigException;
+import dev.outpost.agent.AgentConfig;
+import dev.outpost.agent.ConfigException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;

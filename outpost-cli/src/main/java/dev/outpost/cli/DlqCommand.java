@@ -2,9 +2,9 @@ package dev.outpost.cli;
 
 import dev.outpost.edge.DeadLetter;
 import dev.outpost.edge.Outbox;
-import dev.outpost.edge.agent.AgentConfig;
-import dev.outpost.edge.agent.internal.AgentLock;
-import dev.outpost.edge.internal.StoreMaintenance;
+import dev.outpost.agent.AgentConfig;
+import dev.outpost.agent.AgentLock;
+import dev.outpost.edge.StoreMaintenance;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.util.ArrayList;

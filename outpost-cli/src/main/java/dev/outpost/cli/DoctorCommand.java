@@ -1,10 +1,10 @@
 package dev.outpost.cli;
 
-import dev.outpost.edge.agent.AgentConfig;
-import dev.outpost.edge.agent.internal.AgentLock;
-import dev.outpost.edge.agent.internal.ValueType;
-import dev.outpost.edge.internal.StoreMaintenance;
-import dev.outpost.edge.internal.StoreRepair;
+import dev.outpost.agent.AgentConfig;
+import dev.outpost.agent.AgentLock;
+import dev.outpost.agent.ValueType;
+import dev.outpost.edge.StoreMaintenance;
+import dev.outpost.edge.StoreRepair;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.time.Clock;

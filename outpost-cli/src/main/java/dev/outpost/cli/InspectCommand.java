@@ -1,9 +1,9 @@
 package dev.outpost.cli;
 
 import dev.outpost.core.Priority;
-import dev.outpost.edge.agent.AgentConfig;
-import dev.outpost.edge.agent.ConfigException;
-import dev.outpost.edge.internal.StoreMaintenance;
+import dev.outpost.agent.AgentConfig;
+import dev.outpost.agent.ConfigException;
+import dev.outpost.edge.StoreMaintenance;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

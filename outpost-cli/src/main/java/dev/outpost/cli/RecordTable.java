@@ -2,8 +2,8 @@ package dev.outpost.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.outpost.edge.agent.internal.StatusDocument;
-import dev.outpost.edge.internal.StoreMaintenance.Row;
+import dev.outpost.agent.StatusDocument;
+import dev.outpost.edge.StoreMaintenance.Row;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;

@@ -2,10 +2,10 @@ package dev.outpost.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.outpost.edge.agent.AgentConfig;
-import dev.outpost.edge.agent.UplinkStatus;
-import dev.outpost.edge.agent.internal.StatusDocument;
-import dev.outpost.edge.internal.StoreMaintenance;
+import dev.outpost.agent.AgentConfig;
+import dev.outpost.agent.UplinkStatus;
+import dev.outpost.agent.StatusDocument;
+import dev.outpost.edge.StoreMaintenance;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.outpost.edge.agent.Agent;
-import dev.outpost.edge.agent.AgentConfig;
-import dev.outpost.edge.agent.internal.StatusDocument;
+import dev.outpost.agent.Agent;
+import dev.outpost.agent.AgentConfig;
+import dev.outpost.agent.StatusDocument;
 import dev.outpost.server.OutpostServer;
 import dev.outpost.server.ServerConfig;
 import dev.outpost.server.StoredRecord;

@@ -22,32 +22,33 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A stand-in ingest endpoint for engine tests in this module (the real server lives in another
- * module; the end-to-end tests in outpost-sim use it). A JDK HttpServer on loopback that speaks
+ * A stand-in ingest endpoint for engine tests in this module and the agent's (the real server
+ * lives in another module; the end-to-end tests in outpost-sim use it). Shared through
+ * outpost-edge's test jar. A JDK HttpServer on loopback that speaks
  * wire v1: dedupes on (epoch, seq), answers stored/duplicate, rejects topics under {@code bad/},
  * answers 413 for batches over {@link #maxRecords}, or a forced status.
  */
-final class IngestFarEnd implements AutoCloseable {
-  final List<Message> stored = new CopyOnWriteArrayList<>();
-  final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
-  final AtomicInteger forcedStatus = new AtomicInteger(0);
-  final AtomicInteger ingestRequests = new AtomicInteger();
-  volatile int maxRecords = Integer.MAX_VALUE;
+public final class IngestFarEnd implements AutoCloseable {
+  public final List<Message> stored = new CopyOnWriteArrayList<>();
+  public final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
+  public final AtomicInteger forcedStatus = new AtomicInteger(0);
+  public final AtomicInteger ingestRequests = new AtomicInteger();
+  public volatile int maxRecords = Integer.MAX_VALUE;
   /** Answers carry {@code Outpost-Chain: 1}: this end claims to order chained batches. */
-  volatile boolean advertisesChain;
+  public volatile boolean advertisesChain;
   /**
    * Every batch naming an {@code Outpost-After} is refused with 409 predecessor_not_stored after
    * 50 ms, as a restarted server (or another one behind a load balancer) does after its wait.
    */
-  volatile boolean forgetsChains;
-  final AtomicInteger chainedRequests = new AtomicInteger();
+  public volatile boolean forgetsChains;
+  public final AtomicInteger chainedRequests = new AtomicInteger();
   /** The Content-Encoding of every ingest request ("identity" when it had none). */
-  final List<String> contentEncodings = new CopyOnWriteArrayList<>();
+  public final List<String> contentEncodings = new CopyOnWriteArrayList<>();
   private final Set<String> seen = ConcurrentHashMap.newKeySet();
   private final HttpServer server;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
 
-  IngestFarEnd() throws IOException {
+  public IngestFarEnd() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
     server.setExecutor(executor);
     server.createContext("/healthz", ex -> {
@@ -121,7 +122,7 @@ final class IngestFarEnd implements AutoCloseable {
     return results;
   }
 
-  URI uri() {
+  public URI uri() {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
   }
 

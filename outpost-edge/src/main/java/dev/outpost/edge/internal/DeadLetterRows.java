@@ -18,7 +18,7 @@ import java.util.List;
  * good, counted). Retry and purge run inside a write transaction, under the commit lock.
  * Stateless.
  */
-final class DeadLetterRows {
+public final class DeadLetterRows {
   private static final String LIST = "SELECT seq, topic, priority, ts, headers, payload, reason,"
       + " attempts, dead_at FROM dead_letters WHERE seq > ? ORDER BY seq LIMIT ?";
   private static final String SIZE = "SELECT priority, length(payload) FROM dead_letters WHERE seq = ?";
@@ -28,7 +28,7 @@ final class DeadLetterRows {
 
   private DeadLetterRows() {}
 
-  static List<DeadLetter> list(Connection read, long afterSeq, int limit) throws SQLException {
+  public static List<DeadLetter> list(Connection read, long afterSeq, int limit) throws SQLException {
     List<DeadLetter> out = new ArrayList<>();
     try (PreparedStatement p = read.prepareStatement(LIST)) {
       p.setLong(1, afterSeq);

@@ -10,7 +10,7 @@ import java.security.SecureRandom;
  * being exact. A consumer that dedupes on (device, epoch, seq) must never see two epochs merge.
  * 53 random bits still make a collision between two stores of one device vanishingly unlikely.
  */
-final class Epochs {
+public final class Epochs {
   static final long LIMIT = 1L << 53;
 
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -18,7 +18,7 @@ final class Epochs {
   private Epochs() {}
 
   /** A uniformly random epoch in [1, 2^53). */
-  static long newEpoch() {
+  public static long newEpoch() {
     long epoch;
     do {
       epoch = RANDOM.nextLong() & (LIMIT - 1);

@@ -36,12 +36,12 @@ package dev.outpost.edge.internal;
  * Pragmas: page_size 4096 and auto_vacuum INCREMENTAL (set before the first table),
  * journal_mode WAL, synchronous FULL (the WAL is fsync'd at every commit).
  */
-final class Schema {
-  static final int FORMAT = 1;
-  static final String DB_FILE = "outbox.db";
+public final class Schema {
+  public static final int FORMAT = 1;
+  public static final String DB_FILE = "outbox.db";
 
-  static final int PENDING = 0;
-  static final int LEASED = 1;
+  public static final int PENDING = 0;
+  public static final int LEASED = 1;
   static final int ACKED = 2;
 
   /**
@@ -57,7 +57,7 @@ final class Schema {
   /** The size column, for stores made before it (rows there get -1 until filled in at open). */
   static final String ADD_SIZE = "ALTER TABLE records ADD COLUMN size INTEGER NOT NULL DEFAULT -1";
 
-  static final String[] CREATE = {
+  public static final String[] CREATE = {
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS records (seq INTEGER PRIMARY KEY, topic TEXT NOT NULL,"
         + " priority INTEGER NOT NULL, ts INTEGER NOT NULL, expires_at INTEGER, headers BLOB,"

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Not thread-safe: used once per open.
  */
-final class StoreFile {
+public final class StoreFile {
   private static final Logger log = LoggerFactory.getLogger(StoreFile.class);
   private static final DateTimeFormatter STAMP =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
@@ -46,7 +46,7 @@ final class StoreFile {
 
   private StoreFile() {}
 
-  static Path dbPath(Path dir) {
+  public static Path dbPath(Path dir) {
     return dir.resolve(Schema.DB_FILE);
   }
 
@@ -265,7 +265,7 @@ final class StoreFile {
     log.info("Outbox {}: lane index dropped (once; leases around excluded lanes scan the drain index)", db);
   }
 
-  static Connection connect(Path db) throws SQLException {
+  public static Connection connect(Path db) throws SQLException {
     Connection c = DriverManager.getConnection("jdbc:sqlite:" + db.toAbsolutePath());
     try (Statement s = c.createStatement()) {
       s.execute("PRAGMA busy_timeout = 10000");
@@ -288,7 +288,7 @@ final class StoreFile {
     return meta;
   }
 
-  static void putMeta(Connection c, String key, long value) throws SQLException {
+  public static void putMeta(Connection c, String key, long value) throws SQLException {
     try (PreparedStatement p = c.prepareStatement("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)")) {
       p.setString(1, key);
       p.setLong(2, value);

@@ -11,6 +11,8 @@ import dev.outpost.edge.NewRecord;
 import dev.outpost.edge.Outbox;
 import dev.outpost.edge.OutboxConfig;
 import dev.outpost.edge.OutboxStats;
+import dev.outpost.edge.StoreMaintenance;
+import dev.outpost.edge.StoreRepair;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

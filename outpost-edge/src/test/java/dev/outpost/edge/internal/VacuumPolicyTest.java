@@ -7,6 +7,7 @@ import dev.outpost.edge.LeaseRequest;
 import dev.outpost.edge.NewRecord;
 import dev.outpost.edge.Outbox;
 import dev.outpost.edge.OutboxConfig;
+import dev.outpost.edge.StoreMaintenance;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
