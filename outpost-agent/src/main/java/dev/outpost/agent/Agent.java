@@ -1,9 +1,9 @@
 package dev.outpost.agent;
 
-import dev.outpost.edge.ErrorKind;
+import dev.outpost.edge.sync.ErrorKind;
 import dev.outpost.edge.Outbox;
-import dev.outpost.edge.SyncEngine;
-import dev.outpost.edge.SyncStatus;
+import dev.outpost.edge.sync.SyncEngine;
+import dev.outpost.edge.sync.SyncStatus;
 import dev.outpost.agent.AgentLock;
 import dev.outpost.agent.LocalApi;
 import java.time.Duration;

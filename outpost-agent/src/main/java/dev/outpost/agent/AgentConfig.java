@@ -7,7 +7,7 @@ import dev.outpost.core.Priority;
 import dev.outpost.core.wire.ContentEncoding;
 import dev.outpost.core.wire.WireCodec;
 import dev.outpost.edge.OutboxConfig;
-import dev.outpost.edge.SyncConfig;
+import dev.outpost.edge.sync.SyncConfig;
 import dev.outpost.agent.internal.ConfigFile;
 import java.io.IOException;
 import java.net.URI;

@@ -12,6 +12,7 @@ import static dev.outpost.agent.ValueType.text;
 import dev.outpost.core.Priority;
 import dev.outpost.core.wire.ContentEncoding;
 import dev.outpost.agent.ValueType;
+import dev.outpost.edge.sync.SyncConfig;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.outpost.core.Priority;
 import dev.outpost.core.wire.ContentEncoding;
 import dev.outpost.edge.OutboxConfig;
-import dev.outpost.edge.SyncConfig;
+import dev.outpost.edge.sync.SyncConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,7 +3,7 @@ package dev.outpost.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.outpost.edge.IngestFarEnd;
+import dev.outpost.edge.sync.IngestFarEnd;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

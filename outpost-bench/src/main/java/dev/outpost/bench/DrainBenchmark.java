@@ -5,13 +5,13 @@ import dev.outpost.core.Message;
 import dev.outpost.core.Priority;
 import dev.outpost.core.wire.ContentEncoding;
 import dev.outpost.core.wire.WireCodec;
-import dev.outpost.edge.HttpTransport;
+import dev.outpost.edge.http.HttpTransport;
 import dev.outpost.edge.NewRecord;
 import dev.outpost.edge.Outbox;
 import dev.outpost.edge.OutboxConfig;
 import dev.outpost.edge.OutboxStats;
-import dev.outpost.edge.SyncConfig;
-import dev.outpost.edge.SyncEngine;
+import dev.outpost.edge.sync.SyncConfig;
+import dev.outpost.edge.sync.SyncEngine;
 import dev.outpost.server.OutpostServer;
 import dev.outpost.server.ServerConfig;
 import dev.outpost.server.StoredRecord;
@@ -55,7 +55,7 @@ import java.util.SplittableRandom;
  *     [--warmup-records=300000] [--batch=10000] [--in-flight=4] [--no-verify]
  * </pre>
  *
- * Add {@code -Dorg.slf4j.simpleLogger.log.dev.outpost.edge.SyncEngine=debug} to see, per batch,
+ * Add {@code -Dorg.slf4j.simpleLogger.log.dev.outpost.edge.sync.SyncEngine=debug} to see, per batch,
  * the lease time, the wait for its lane predecessor, the send time and the outbox settle time.
  * Not thread-safe; one run at a time (it starts its own server and outbox in a temp dir).
  */
@@ -208,8 +208,8 @@ public final class DrainBenchmark {
       Map<String, Long> cpuBefore = threadCpu();
       long processCpuBefore = processCpuNanos();
       long start = System.nanoTime();
-      try (SyncEngine engine = SyncEngine.start(outbox, config, transport, false, Clock.systemUTC(),
-          new SplittableRandom(1))) {
+      try (SyncEngine engine = SyncEngine.builder(outbox, config)
+          .transport(transport, false).random(new SplittableRandom(1)).start()) {
         long deadline = start + Duration.ofMinutes(20).toNanos();
         while (true) {
           if (engine.status().delivered() >= records) {

@@ -1,7 +1,7 @@
 package dev.outpost.sim;
 
 import dev.outpost.core.Priority;
-import dev.outpost.edge.SyncStatus;
+import dev.outpost.edge.sync.SyncStatus;
 import dev.outpost.sim.internal.SensorDevice;
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -2,14 +2,14 @@ package dev.outpost.sim.internal;
 
 import dev.outpost.core.LinkStateMachine;
 import dev.outpost.core.Priority;
-import dev.outpost.edge.HttpTransport;
+import dev.outpost.edge.http.HttpTransport;
 import dev.outpost.edge.NewRecord;
 import dev.outpost.edge.Outbox;
 import dev.outpost.edge.OutboxConfig;
 import dev.outpost.edge.OutboxStats;
-import dev.outpost.edge.SyncConfig;
-import dev.outpost.edge.SyncEngine;
-import dev.outpost.edge.SyncStatus;
+import dev.outpost.edge.sync.SyncConfig;
+import dev.outpost.edge.sync.SyncEngine;
+import dev.outpost.edge.sync.SyncStatus;
 import dev.outpost.sim.AckLedger;
 import dev.outpost.sim.FaultProxy;
 import java.net.URI;
@@ -89,8 +89,8 @@ public final class SensorDevice implements AutoCloseable {
     Outbox outbox = Outbox.open(dir, OutboxConfig.builder().clock(clock).build());
     try {
       SyncConfig config = demoSync(proxy.uri(), id, token);
-      SyncEngine engine = SyncEngine.start(
-          outbox, config, new HttpTransport(config, clock), true, clock, random.split());
+      SyncEngine engine = SyncEngine.builder(outbox, config)
+          .transport(new HttpTransport(config, clock), true).clock(clock).random(random.split()).start();
       return new SensorDevice(id, outbox, engine, proxy, ledger, random, readingMin, readingMax, clock);
     } catch (RuntimeException e) {
       outbox.close();

@@ -6,13 +6,13 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.outpost.core.Priority;
-import dev.outpost.edge.HttpTransport;
+import dev.outpost.edge.http.HttpTransport;
 import dev.outpost.edge.NewRecord;
 import dev.outpost.edge.Outbox;
 import dev.outpost.edge.OutboxConfig;
 import dev.outpost.edge.OutboxStats;
-import dev.outpost.edge.SyncConfig;
-import dev.outpost.edge.SyncEngine;
+import dev.outpost.edge.sync.SyncConfig;
+import dev.outpost.edge.sync.SyncEngine;
 import dev.outpost.server.OutpostServer;
 import dev.outpost.server.ServerConfig;
 import dev.outpost.sim.AckLedger;
@@ -65,8 +65,8 @@ class ClockChaosTest {
       }
       SyncConfig config = SyncConfig.builder(URI.create(server.url()), DEVICE, token).maxBatchRecords(25)
           .linger(Duration.ofMillis(5)).retry(Duration.ofMillis(20), Duration.ofMillis(200)).build();
-      try (SyncEngine engine = SyncEngine.start(outbox, config, new HttpTransport(config, device), true, device,
-          new SplittableRandom(1))) {
+      try (SyncEngine engine = SyncEngine.builder(outbox, config)
+          .transport(new HttpTransport(config, device), true).clock(device).random(new SplittableRandom(1)).start()) {
         for (int i = 4; i < JUMPS.length; i++) { // online: the clock jumps while batches are in flight
           device.jump(JUMPS[i]);
           append(outbox, 40);

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.outpost.core.LinkState;
-import dev.outpost.edge.ErrorKind;
-import dev.outpost.edge.SyncEngine;
-import dev.outpost.edge.SyncStatus;
+import dev.outpost.edge.sync.ErrorKind;
+import dev.outpost.edge.sync.SyncEngine;
+import dev.outpost.edge.sync.SyncStatus;
 import dev.outpost.server.DeviceInfo;
 import dev.outpost.sim.Fault;
 import dev.outpost.sim.FaultMix;

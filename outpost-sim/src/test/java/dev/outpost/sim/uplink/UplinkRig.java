@@ -6,14 +6,14 @@ import static org.awaitility.Awaitility.await;
 import dev.outpost.core.LinkStateMachine;
 import dev.outpost.core.MessageId;
 import dev.outpost.core.Priority;
-import dev.outpost.edge.HttpTransport;
+import dev.outpost.edge.http.HttpTransport;
 import dev.outpost.edge.NewRecord;
 import dev.outpost.edge.Outbox;
 import dev.outpost.edge.OutboxConfig;
 import dev.outpost.edge.OutboxStats;
-import dev.outpost.edge.SyncConfig;
-import dev.outpost.edge.SyncEngine;
-import dev.outpost.edge.SyncStatus;
+import dev.outpost.edge.sync.SyncConfig;
+import dev.outpost.edge.sync.SyncEngine;
+import dev.outpost.edge.sync.SyncStatus;
 import dev.outpost.server.OutpostServer;
 import dev.outpost.server.ServerConfig;
 import dev.outpost.sim.AckLedger;
@@ -90,7 +90,7 @@ final class UplinkRig implements AutoCloseable {
 
   SyncEngine startEngine(SyncConfig config, RandomGenerator random) {
     transport = new HttpTransport(config, Clock.systemUTC());
-    engine = SyncEngine.start(outbox, config, transport, true, Clock.systemUTC(), random);
+    engine = SyncEngine.builder(outbox, config).transport(transport, true).random(random).start();
     return engine;
   }
 

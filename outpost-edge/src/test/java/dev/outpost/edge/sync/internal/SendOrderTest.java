@@ -1,4 +1,4 @@
-package dev.outpost.edge.internal;
+package dev.outpost.edge.sync.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

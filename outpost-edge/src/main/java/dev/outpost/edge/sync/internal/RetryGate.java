@@ -1,8 +1,8 @@
-package dev.outpost.edge.internal;
+package dev.outpost.edge.sync.internal;
 
 import dev.outpost.core.Backoff;
-import dev.outpost.edge.ErrorKind;
-import dev.outpost.edge.SendOutcome;
+import dev.outpost.edge.sync.ErrorKind;
+import dev.outpost.edge.sync.SendOutcome;
 import java.time.Duration;
 import java.time.Instant;
 import org.slf4j.Logger;

@@ -1,4 +1,4 @@
-package dev.outpost.edge;
+package dev.outpost.edge.sync;
 
 /** What went wrong with a request to the server, and so what the sync engine does about it. */
 public enum ErrorKind {

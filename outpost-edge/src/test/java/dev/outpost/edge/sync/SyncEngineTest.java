@@ -1,4 +1,4 @@
-package dev.outpost.edge;
+package dev.outpost.edge.sync;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -6,13 +6,21 @@ import static org.awaitility.Awaitility.await;
 import dev.outpost.core.LinkState;
 import dev.outpost.core.Message;
 import dev.outpost.core.Priority;
+import dev.outpost.edge.DeadLetter;
+import dev.outpost.edge.NewRecord;
+import dev.outpost.edge.Outbox;
+import dev.outpost.edge.OutboxConfig;
+import dev.outpost.edge.OutboxStats;
+import dev.outpost.edge.http.HttpTransport;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -86,6 +94,28 @@ class SyncEngineTest {
     int firstLow = indexOf(farEnd.stored, Priority.LOW);
     int lastCritical = lastIndexOf(farEnd.stored, Priority.CRITICAL);
     assertThat(lastCritical).isLessThan(firstLow);
+  }
+
+  @Test
+  void anInjectedTransportAndLinkMonitorAreTheOnesTheEngineUsesAndTheTransportOutlivesIt() {
+    List<Long> seqs = append(200, "a", "b");
+    SyncConfig config = config().build();
+    try (HttpTransport transport = new HttpTransport(config, Clock.systemUTC())) {
+      LinkMonitor monitor = new LinkMonitor(transport, config, Clock.systemUTC());
+      List<LinkState> seen = new CopyOnWriteArrayList<>();
+      monitor.addListener((from, to) -> seen.add(to));
+      try (SyncEngine engine = SyncEngine.builder(outbox, config).transport(transport, false)
+          .linkMonitor(monitor).start()) {
+        assertThat(engine.linkMonitor()).isSameAs(monitor);
+        awaitDrained(engine);
+        assertThat(seen).contains(LinkState.ONLINE);
+        long counted = engine.status().requests(); // the heartbeat may add one before the next read
+        assertThat(counted).isPositive().isLessThanOrEqualTo(transport.traffic().requests());
+      }
+      assertThat(farEnd.stored).extracting(Message::seq).containsExactlyInAnyOrderElementsOf(seqs);
+      // not owned by the engine: still usable after it closed
+      assertThat(transport.probe()).isInstanceOf(SendOutcome.Answered.class);
+    }
   }
 
   @Test

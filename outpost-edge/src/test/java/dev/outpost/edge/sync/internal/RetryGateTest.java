@@ -1,11 +1,11 @@
-package dev.outpost.edge.internal;
+package dev.outpost.edge.sync.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.core.Backoff;
-import dev.outpost.edge.ErrorKind;
-import dev.outpost.edge.SendOutcome;
+import dev.outpost.edge.sync.ErrorKind;
+import dev.outpost.edge.sync.SendOutcome;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.SplittableRandom;

@@ -1,4 +1,4 @@
-package dev.outpost.edge;
+package dev.outpost.edge.sync;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.sun.net.httpserver.HttpServer;
 import dev.outpost.core.LinkState;
 import dev.outpost.core.LinkStateMachine;
+import dev.outpost.edge.http.HttpTransport;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -1,4 +1,4 @@
-package dev.outpost.edge.internal;
+package dev.outpost.edge.sync.internal;
 
 import dev.outpost.core.Message;
 import dev.outpost.edge.Lane;

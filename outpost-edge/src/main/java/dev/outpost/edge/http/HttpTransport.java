@@ -1,4 +1,4 @@
-package dev.outpost.edge;
+package dev.outpost.edge.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.core.Batch;
@@ -6,6 +6,10 @@ import dev.outpost.core.BatchResult;
 import dev.outpost.core.wire.ContentEncoding;
 import dev.outpost.core.wire.WireCodec;
 import dev.outpost.core.wire.WireFormatException;
+import dev.outpost.edge.sync.ErrorKind;
+import dev.outpost.edge.sync.SendOutcome;
+import dev.outpost.edge.sync.SyncConfig;
+import dev.outpost.edge.sync.Transport;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -88,11 +92,6 @@ public final class HttpTransport implements Transport {
     this.clock = clock;
   }
 
-  @Override
-  public SendOutcome send(Batch batch) {
-    return send(new Prepared(batch, encode(batch)));
-  }
-
   /** Encodes and compresses the request body now; null (done again by send) if that fails. */
   @Override
   public Prepared prepare(Batch batch) {
@@ -124,11 +123,6 @@ public final class HttpTransport implements Transport {
       }
       return ContentEncoding.GZIP.encode(raw);
     }
-  }
-
-  @Override
-  public SendOutcome send(Prepared prepared) {
-    return send(prepared, null);
   }
 
   @Override
@@ -241,13 +235,8 @@ public final class HttpTransport implements Transport {
   }
 
   @Override
-  public long requests() {
-    return requests.get();
-  }
-
-  @Override
-  public long bytesSent() {
-    return bytesSent.get();
+  public Traffic traffic() {
+    return new Traffic(requests.get(), bytesSent.get());
   }
 
   /** {@code POST /v1/ingest} requests made so far (retries included). */

@@ -1,4 +1,4 @@
-package dev.outpost.edge;
+package dev.outpost.edge.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,6 +11,10 @@ import dev.outpost.core.Priority;
 import dev.outpost.core.RecordResult;
 import dev.outpost.core.wire.ContentEncoding;
 import dev.outpost.core.wire.WireCodec;
+import dev.outpost.edge.sync.ErrorKind;
+import dev.outpost.edge.sync.SendOutcome;
+import dev.outpost.edge.sync.SyncConfig;
+import dev.outpost.edge.sync.Transport;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -93,7 +97,7 @@ class HttpTransportTest {
         StandardCharsets.UTF_8);
     answer.set(new Answer(200, results, Map.of("Content-Type", "application/json")));
     try (HttpTransport t = transport(server.getAddress().getPort())) {
-      SendOutcome o = t.send(batch());
+      SendOutcome o = t.send(t.prepare(batch()), null);
       assertThat(o).isInstanceOf(SendOutcome.Answered.class);
       assertThat(((SendOutcome.Answered) o).result().results())
           .containsExactly(RecordResult.stored(1), RecordResult.rejected(2, "payload is not JSON"));
@@ -104,8 +108,8 @@ class HttpTransportTest {
       assertThat(ex.getRequestHeaders().getFirst("Content-Encoding")).isEqualTo("zstd");
       byte[] raw = ContentEncoding.ZSTD.decode(lastBody.get(), 1 << 20);
       assertThat(WireCodec.decodeBatch(WireCodec.BINARY, raw)).isEqualTo(batch());
-      assertThat(t.requests()).isEqualTo(1);
-      assertThat(t.bytesSent()).isGreaterThan(lastBody.get().length);
+      assertThat(t.traffic().requests()).isEqualTo(1);
+      assertThat(t.traffic().bytesSent()).isGreaterThan(lastBody.get().length);
     }
   }
 
@@ -151,7 +155,7 @@ class HttpTransportTest {
 
       // a server that no longer advertises chaining (replaced by one without it) turns it off
       answer.set(new Answer(200, ok, Map.of("Content-Type", "application/json")));
-      t.send(batch());
+      t.send(t.prepare(batch()), null);
       assertThat(t.chains()).isFalse();
     }
   }
@@ -173,7 +177,7 @@ class HttpTransportTest {
 
   private SendOutcome.Failed failed(HttpTransport t, int status, String body, Map<String, String> headers) {
     answer.set(new Answer(status, body, headers));
-    SendOutcome o = t.send(batch());
+    SendOutcome o = t.send(t.prepare(batch()), null);
     assertThat(o).isInstanceOf(SendOutcome.Failed.class);
     SendOutcome.Failed f = (SendOutcome.Failed) o;
     assertThat(f.status()).isEqualTo(status);
@@ -187,7 +191,7 @@ class HttpTransportTest {
       closedPort = s.getLocalPort();
     }
     try (HttpTransport t = transport(closedPort)) {
-      SendOutcome o = t.send(batch());
+      SendOutcome o = t.send(t.prepare(batch()), null);
       assertThat(o).isInstanceOfSatisfying(SendOutcome.Failed.class, f -> {
         assertThat(f.kind()).isEqualTo(ErrorKind.NETWORK);
         assertThat(f.message()).contains("127.0.0.1:" + closedPort);
@@ -200,7 +204,7 @@ class HttpTransportTest {
   void noAnswerWithinTheRequestTimeoutIsATimeout() {
     answer.set(null);
     try (HttpTransport t = transport(server.getAddress().getPort())) {
-      SendOutcome o = t.send(batch());
+      SendOutcome o = t.send(t.prepare(batch()), null);
       assertThat(o).isInstanceOfSatisfying(SendOutcome.Failed.class,
           f -> assertThat(f.kind()).isEqualTo(ErrorKind.TIMEOUT));
     }
@@ -228,9 +232,9 @@ class HttpTransportTest {
           return head.size() + length;
         }
       });
-      assertThat(t.send(batch())).isInstanceOf(SendOutcome.Answered.class);
+      assertThat(t.send(t.prepare(batch()), null)).isInstanceOf(SendOutcome.Answered.class);
       assertThat(t.ingestBytesSent()).isEqualTo(far.get().longValue());
-      assertThat(t.bytesSent()).isEqualTo(far.get().longValue());
+      assertThat(t.traffic().bytesSent()).isEqualTo(far.get().longValue());
       assertThat(t.ingestRequests()).isEqualTo(1);
     }
   }

@@ -1,8 +1,9 @@
-package dev.outpost.edge;
+package dev.outpost.edge.sync;
 
 import dev.outpost.core.LinkStateMachine;
 import dev.outpost.core.wire.ContentEncoding;
 import dev.outpost.core.wire.WireCodec;
+import dev.outpost.edge.Outbox;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;

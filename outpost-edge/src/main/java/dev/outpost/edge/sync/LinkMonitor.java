@@ -1,4 +1,4 @@
-package dev.outpost.edge;
+package dev.outpost.edge.sync;
 
 import dev.outpost.core.LinkState;
 import dev.outpost.core.LinkStateMachine;

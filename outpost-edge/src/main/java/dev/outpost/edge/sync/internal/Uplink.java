@@ -1,19 +1,26 @@
-package dev.outpost.edge;
+package dev.outpost.edge.sync.internal;
 
 import dev.outpost.core.Backoff;
 import dev.outpost.core.LinkState;
 import dev.outpost.core.Priority;
-import dev.outpost.edge.internal.BatchDelivery;
-import dev.outpost.edge.internal.BatchDelivery.Verdict;
-import dev.outpost.edge.internal.RetryGate;
-import dev.outpost.edge.internal.SendOrder;
+import dev.outpost.edge.Lease;
+import dev.outpost.edge.LeaseRequest;
+import dev.outpost.edge.Drain;
+import dev.outpost.edge.OutboxStats;
+import dev.outpost.edge.sync.ErrorKind;
+import dev.outpost.edge.sync.LinkMonitor;
+import dev.outpost.edge.sync.SendOutcome;
+import dev.outpost.edge.sync.SyncConfig;
+import dev.outpost.edge.sync.SyncEngine;
+import dev.outpost.edge.sync.SyncStatus;
+import dev.outpost.edge.sync.Transport;
+import dev.outpost.edge.sync.internal.BatchDelivery.Verdict;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -27,7 +34,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Drains an {@link Outbox} to the server: leases batches (most urgent first), sends them through
+ * The {@link SyncEngine}: drains an outbox's {@link Drain} side to the server: leases batches (most urgent first), sends them through
  * a {@link Transport}, and settles every record by the server's answer — stored/duplicate → ack,
  * rejected → dead letter with the server's reason, no answer → release for a retry.
  *
@@ -53,8 +60,8 @@ import org.slf4j.LoggerFactory;
  * record leased in the outbox, pending again after the lease timeout or a restart, and the
  * server's dedupe makes the re-send harmless.
  */
-public final class SyncEngine implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(SyncEngine.class);
+public final class Uplink implements SyncEngine {
+  private static final Logger LOG = LoggerFactory.getLogger(Uplink.class);
   private static final long DEGRADED_MAX_BYTES = 256 * 1024;
   /**
    * How long batches go unchained after the server refused a chained batch whose predecessor we
@@ -63,7 +70,7 @@ public final class SyncEngine implements AutoCloseable {
    */
   static final Duration CHAIN_PAUSE = Duration.ofMinutes(1);
 
-  private final Outbox outbox;
+  private final Drain outbox;
   private final SyncConfig config;
   private final Transport transport;
   private final boolean ownsTransport;
@@ -86,9 +93,9 @@ public final class SyncEngine implements AutoCloseable {
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong deadLettered = new AtomicLong();
 
-  private SyncEngine(
-      Outbox outbox, SyncConfig config, Transport transport, boolean ownsTransport, Clock clock,
-      RandomGenerator random) {
+  private Uplink(
+      Drain outbox, SyncConfig config, Transport transport, boolean ownsTransport, LinkMonitor monitor,
+      Clock clock, RandomGenerator random) {
     this.outbox = outbox;
     this.config = config;
     this.transport = transport;
@@ -97,7 +104,7 @@ public final class SyncEngine implements AutoCloseable {
     this.gate = new RetryGate(
         Backoff.exponentialFullJitter(config.retryInitial(), 2.0, config.retryCap(), random),
         config.authRetryInterval(), config.batchGrowAfter());
-    this.monitor = new LinkMonitor(transport, config, clock);
+    this.monitor = monitor;
     this.delivery = new BatchDelivery(transport, config.deviceId());
     this.startedAt = clock.instant();
     this.senders = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("outpost-sync-send-", 0).factory());
@@ -112,31 +119,27 @@ public final class SyncEngine implements AutoCloseable {
     monitor.addListener(this::onLinkChange);
   }
 
-  /** Starts draining {@code outbox} to the server in {@code config} over HTTP. */
-  public static SyncEngine start(Outbox outbox, SyncConfig config) {
-    Clock clock = Clock.systemUTC();
-    return start(outbox, config, new HttpTransport(config, clock), true, clock, new SplittableRandom());
-  }
-
   /**
-   * Starts with an injected transport, clock and random source (jitter).
+   * Starts draining {@code outbox}; {@link SyncEngine.Builder} is the way in.
    *
    * @param ownsTransport whether {@link #close()} closes the transport
+   * @param monitor the link monitor fed from {@code transport}; started here, closed by {@link #close()}
    */
-  public static SyncEngine start(
-      Outbox outbox, SyncConfig config, Transport transport, boolean ownsTransport, Clock clock,
-      RandomGenerator random) {
-    SyncEngine e = new SyncEngine(outbox, config, transport, ownsTransport, clock, random);
+  public static Uplink start(
+      Drain outbox, SyncConfig config, Transport transport, boolean ownsTransport, LinkMonitor monitor,
+      Clock clock, RandomGenerator random) {
+    Uplink e = new Uplink(outbox, config, transport, ownsTransport, monitor, clock, random);
     e.drainThread.start();
     e.monitor.start();
     return e;
   }
 
+  @Override
   public LinkMonitor linkMonitor() {
     return monitor;
   }
 
-  /** Tells the engine new records are there (it also polls every {@code idlePoll}). */
+  @Override
   public void wake() {
     lock.lock();
     try {
@@ -146,7 +149,7 @@ public final class SyncEngine implements AutoCloseable {
     }
   }
 
-  /** The connection health: link, errors, last success, backlog per priority. */
+  @Override
   public SyncStatus status() {
     LinkMonitor.Snapshot link = monitor.snapshot();
     OutboxStats stats = outbox.stats();
@@ -155,6 +158,7 @@ public final class SyncEngine implements AutoCloseable {
       backlog.put(p, stats.pendingCount().getOrDefault(p, 0L));
     }
     RetryGate.Snapshot g = gate.snapshot(clock.millis());
+    Transport.Traffic traffic = transport.traffic();
     // the latest error wins, whether a request or a heartbeat saw it
     boolean heartbeatLater = link.lastFailureAt() != null
         && (g.lastErrorAt() == null || link.lastFailureAt().isAfter(g.lastErrorAt()));
@@ -166,11 +170,10 @@ public final class SyncEngine implements AutoCloseable {
         heartbeatLater ? link.lastFailureAt() : g.lastErrorAt(),
         g.lastSuccess(), backlog, order.inFlight(),
         g.nextAttemptAtMillis() == 0 ? null : Instant.ofEpochMilli(g.nextAttemptAtMillis()),
-        delivered.get(), deadLettered.get(), retries.get(), transport.requests(),
-        transport.bytesSent());
+        delivered.get(), deadLettered.get(), retries.get(), traffic.requests(),
+        traffic.bytesSent());
   }
 
-  /** Stops leasing, waits briefly for batches in flight to settle, stops the heartbeat. */
   @Override
   public void close() {
     if (!running) {

@@ -1,12 +1,12 @@
-package dev.outpost.edge.internal;
+package dev.outpost.edge.sync.internal;
 
 import dev.outpost.core.Batch;
 import dev.outpost.core.Message;
 import dev.outpost.core.RecordResult;
-import dev.outpost.edge.ErrorKind;
+import dev.outpost.edge.sync.ErrorKind;
 import dev.outpost.edge.Lease;
-import dev.outpost.edge.SendOutcome;
-import dev.outpost.edge.Transport;
+import dev.outpost.edge.sync.SendOutcome;
+import dev.outpost.edge.sync.Transport;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -104,7 +104,7 @@ public final class BatchDelivery {
       if (part == lease.messages()) {
         o = transport.send(prepared != null ? prepared : prepare(lease), chain);
       } else {
-        o = transport.send(new Batch(deviceId, lease.epoch(), part));
+        o = transport.send(transport.prepare(new Batch(deviceId, lease.epoch(), part)), null);
       }
       if (o instanceof SendOutcome.Answered a) {
         answered = true;

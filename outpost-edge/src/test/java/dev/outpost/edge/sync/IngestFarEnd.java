@@ -1,4 +1,4 @@
-package dev.outpost.edge;
+package dev.outpost.edge.sync;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.outpost.core.Batch;
