@@ -11,6 +11,7 @@ import dev.outpost.edge.Outbox;
 import dev.outpost.edge.OutboxFullException;
 import dev.outpost.edge.OutboxStorageException;
 import dev.outpost.agent.UplinkStatus;
+import dev.outpost.edge.RecordTooLargeException;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
@@ -238,7 +239,7 @@ public final class LocalApi implements AutoCloseable {
   private void guarded(ServerResponse res, Action action) {
     try {
       action.run();
-    } catch (NdjsonBatch.TooLargeException e) {
+    } catch (NdjsonBatch.TooLargeException | RecordTooLargeException e) {
       metrics.rejectedInvalid(1);
       error(res, Status.REQUEST_ENTITY_TOO_LARGE_413, "too_large", e.getMessage());
     } catch (OutboxFullException e) {
@@ -250,9 +251,7 @@ public final class LocalApi implements AutoCloseable {
       error(res, Status.INTERNAL_SERVER_ERROR_500, "storage_error", e.getMessage());
     } catch (IllegalArgumentException e) {
       metrics.rejectedInvalid(1);
-      boolean tooLarge = e.getMessage() != null && e.getMessage().contains("too large");
-      error(res, tooLarge ? Status.REQUEST_ENTITY_TOO_LARGE_413 : Status.BAD_REQUEST_400,
-          tooLarge ? "too_large" : "bad_request", e.getMessage());
+      error(res, Status.BAD_REQUEST_400, "bad_request", e.getMessage());
     } catch (IllegalStateException e) {
       error(res, Status.SERVICE_UNAVAILABLE_503, "unavailable", String.valueOf(e.getMessage()));
     } catch (Exception e) {

@@ -1,6 +1,7 @@
 package dev.outpost.edge;
 
 import dev.outpost.core.Priority;
+import dev.outpost.core.wire.RecordLimits;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -132,7 +133,7 @@ public final class OutboxConfig {
     private double highWatermark = 0.90;
     private double lowWatermark = 0.80;
     private boolean evictLowWhenFull = true;
-    private int maxPayloadBytes = 1 << 20;
+    private int maxPayloadBytes = RecordLimits.DEFAULT.maxPayloadBytes();
     private final Map<Priority, Duration> ttlByPriority = new EnumMap<>(Priority.class);
     private Duration ackedRetention = Duration.ZERO;
     private Duration groupCommitMaxWait = Duration.ofMillis(2);

@@ -1,5 +1,6 @@
 package dev.outpost.server;
 
+import dev.outpost.core.wire.RecordLimits;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -115,9 +116,9 @@ public final class ServerConfig {
     private int maxBodyBytes = 16 << 20;
     private int maxInflatedBytes = 64 << 20;
     private int maxBatchRecords = 10_000;
-    private int maxPayloadBytes = 1 << 20;
-    private int maxTopicBytes = 512;
-    private int maxHeaderBytes = 16 << 10;
+    private int maxPayloadBytes = RecordLimits.DEFAULT.maxPayloadBytes();
+    private int maxTopicBytes = RecordLimits.DEFAULT.maxTopicBytes();
+    private int maxHeaderBytes = RecordLimits.DEFAULT.maxHeaderChars();
     private int maxPendingRecords = 200_000;
     private Duration authCacheTtl = Duration.ofSeconds(5);
     private Duration storeTimeout = Duration.ofSeconds(30);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.core.Batch;
 import dev.outpost.core.BatchResult;
 import dev.outpost.core.wire.ContentEncoding;
+import dev.outpost.core.wire.Protocol;
 import dev.outpost.core.wire.WireCodec;
 import dev.outpost.core.wire.WireFormatException;
 import dev.outpost.edge.sync.ErrorKind;
@@ -66,13 +67,6 @@ public final class HttpTransport implements Transport {
   private final AtomicLong ingestBytesSent = new AtomicLong();
   private volatile boolean serverChains;
 
-  /** Request: the batch's name (see {@link Transport.Chain}). */
-  static final String BATCH_HEADER = "Outpost-Batch";
-  /** Request: the batch the server must have committed before it stores this one. */
-  static final String AFTER_HEADER = "Outpost-After";
-  /** Answer: "1" when the server honours {@link #AFTER_HEADER}. */
-  static final String CHAIN_HEADER = "Outpost-Chain";
-
   public HttpTransport(SyncConfig config, Clock clock) {
     this.client =
         HttpClient.newBuilder()
@@ -82,9 +76,9 @@ public final class HttpTransport implements Transport {
             .build();
     URI base = config.server();
     String root = base.toString().endsWith("/") ? base.toString() : base + "/";
-    this.ingest = URI.create(root + "v1/ingest");
-    this.healthz = URI.create(root + "healthz");
-    this.health = URI.create(root + "v1/health");
+    this.ingest = URI.create(root + Protocol.INGEST_PATH.substring(1));
+    this.healthz = URI.create(root + Protocol.HEALTHZ_PATH.substring(1));
+    this.health = URI.create(root + Protocol.HEALTH_PATH.substring(1));
     this.authorization = "Bearer " + config.deviceToken();
     this.contentType = config.contentType();
     this.encoding = config.contentEncoding();
@@ -152,9 +146,9 @@ public final class HttpTransport implements Transport {
       req.header("Content-Encoding", encoding.headerValue());
     }
     if (chain != null) {
-      req.header(BATCH_HEADER, chain.id());
+      req.header(Protocol.BATCH_HEADER, chain.id());
       if (chain.after() != null) {
-        req.header(AFTER_HEADER, chain.after());
+        req.header(Protocol.AFTER_HEADER, chain.after());
       }
     }
     HttpRequest request = req.build();
@@ -172,7 +166,7 @@ public final class HttpTransport implements Transport {
     int status = resp.statusCode();
     if (status / 100 == 2) {
       // re-read on every answer: a server replaced by one without chaining turns it off again
-      serverChains = resp.headers().firstValue(CHAIN_HEADER).map("1"::equals).orElse(false);
+      serverChains = resp.headers().firstValue(Protocol.CHAIN_HEADER).map("1"::equals).orElse(false);
       try {
         BatchResult result =
             WireCodec.decodeResult(resp.headers().firstValue("Content-Type").orElse(null), resp.body());

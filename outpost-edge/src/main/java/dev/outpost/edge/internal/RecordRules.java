@@ -1,25 +1,29 @@
 package dev.outpost.edge.internal;
 
 import dev.outpost.core.Priority;
-import java.nio.charset.StandardCharsets;
+import dev.outpost.core.wire.RecordLimits;
+import dev.outpost.edge.RecordTooLargeException;
 import java.time.Duration;
 import java.util.Map;
 
 /**
  * Checks a record before anything is queued or written; each failure is an
- * {@link IllegalArgumentException} naming the field and the limit. Stateless.
+ * {@link IllegalArgumentException} naming the field and the limit. Topic and headers are checked
+ * with the server's own {@link RecordLimits}. Stateless.
  */
 final class RecordRules {
   private RecordRules() {}
 
-  static String topic(String topic, int maxChars, String where) {
-    if (topic == null || topic.isEmpty()) {
-      throw new IllegalArgumentException("topic is " + (topic == null ? "null" : "empty") + where
-          + ": give every record a non-empty topic, e.g. \"sensors/temperature\"");
-    }
-    if (topic.length() > maxChars) {
-      throw new IllegalArgumentException("topic of " + topic.length() + " chars is longer than "
-          + maxChars + where);
+  /**
+   * The topic, if the server takes it ({@link RecordLimits}: at most 512 UTF-8 bytes, no NUL, no
+   * broken UTF-16): the same check the server makes, so no record is acknowledged here and
+   * dead-lettered later for its topic.
+   */
+  static String topic(String topic, RecordLimits limits, String where) {
+    String problem = limits.topicProblem(topic);
+    if (problem != null) {
+      throw new IllegalArgumentException(problem + where
+          + (topic == null || topic.isBlank() ? ": give every record a non-empty topic, e.g. \"sensors/temperature\"" : ""));
     }
     return topic;
   }
@@ -29,7 +33,7 @@ final class RecordRules {
       throw new IllegalArgumentException("payload is null" + where + " (use an empty array for no payload)");
     }
     if (payload.length > max) {
-      throw new IllegalArgumentException("payload of " + payload.length + " bytes" + where
+      throw new RecordTooLargeException("payload of " + payload.length + " bytes" + where
           + " is larger than maxPayloadBytes " + max + "; split it or raise OutboxConfig.maxPayloadBytes");
     }
     return payload;
@@ -43,23 +47,16 @@ final class RecordRules {
     return priority;
   }
 
-  static byte[] headers(Map<String, String> headers, String where) {
+  /** The encoded headers (null for none), if the server takes them ({@link RecordLimits}). */
+  static byte[] headers(Map<String, String> headers, RecordLimits limits, String where) {
     if (headers == null || headers.isEmpty()) {
       return null;
     }
-    if (headers.size() > 0xFFFF) {
-      throw new IllegalArgumentException("more than 65535 headers" + where);
+    String problem = limits.headersProblem(headers);
+    if (problem != null) {
+      throw new IllegalArgumentException(problem + where);
     }
-    for (Map.Entry<String, String> e : headers.entrySet()) {
-      if (e.getKey() == null || e.getKey().isEmpty() || e.getValue() == null) {
-        throw new IllegalArgumentException("header " + e.getKey() + "=" + e.getValue() + where
-            + ": header names must be non-empty and values non-null");
-      }
-      if (e.getKey().getBytes(StandardCharsets.UTF_8).length > HeaderCodec.MAX_ENTRY_BYTES
-          || e.getValue().getBytes(StandardCharsets.UTF_8).length > HeaderCodec.MAX_ENTRY_BYTES) {
-        throw new IllegalArgumentException("header " + e.getKey() + where + " is longer than 65535 bytes");
-      }
-    }
+    // 16 Ki chars in all are at most 48 KiB of UTF-8 per name or value: within HeaderCodec's 64 KiB
     return HeaderCodec.encode(headers);
   }
 

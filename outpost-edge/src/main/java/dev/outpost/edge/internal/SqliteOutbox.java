@@ -1,6 +1,7 @@
 package dev.outpost.edge.internal;
 
 import dev.outpost.core.Priority;
+import dev.outpost.core.wire.RecordLimits;
 import dev.outpost.edge.DeadLetter;
 import dev.outpost.edge.Lease;
 import dev.outpost.edge.LeaseRequest;
@@ -49,7 +50,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class SqliteOutbox implements Outbox {
   private static final Logger log = LoggerFactory.getLogger(SqliteOutbox.class);
-  private static final int MAX_TOPIC_CHARS = 1024;
 
   private final String store;
   private final OutboxConfig config;
@@ -190,10 +190,10 @@ public final class SqliteOutbox implements Outbox {
     for (int i = 0; i < n; i++) {
       NewRecord r = Objects.requireNonNull(records.get(i), "record " + i + " is null");
       String where = n == 1 ? "" : " (record " + i + " of the batch)";
-      topics[i] = RecordRules.topic(r.topic(), MAX_TOPIC_CHARS, where);
+      topics[i] = RecordRules.topic(r.topic(), RecordLimits.DEFAULT, where);
       payloads[i] = RecordRules.payload(r.payload(), config.maxPayloadBytes(), where);
       ranks[i] = RecordRules.priority(r.priority(), where).rank();
-      headers[i] = RecordRules.headers(r.headers(), where);
+      headers[i] = RecordRules.headers(r.headers(), RecordLimits.DEFAULT, where);
       ttl[i] = RecordRules.ttlMillis(r.ttl() != null ? r.ttl() : config.ttl(r.priority()), where);
     }
     return new Op.Append(topics, ranks, headers, payloads, ttl);

@@ -6,6 +6,8 @@ import dev.outpost.core.Message;
 import dev.outpost.core.RecordResult;
 import dev.outpost.core.wire.BodyTooLargeException;
 import dev.outpost.core.wire.ContentEncoding;
+import dev.outpost.core.wire.Protocol;
+import dev.outpost.core.wire.RecordLimits;
 import dev.outpost.core.wire.WireCodec;
 import dev.outpost.core.wire.WireFormatException;
 import dev.outpost.server.ServerConfig;
@@ -14,11 +16,9 @@ import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -30,13 +30,14 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class IngestHandler implements Handler {
   /** Request: this batch's name, for a later batch's {@link #AFTER}. */
-  public static final HeaderName BATCH = HeaderNames.create("Outpost-Batch");
+  public static final HeaderName BATCH = HeaderNames.create(Protocol.BATCH_HEADER);
   /** Request: store this batch only after the named one is committed (else 409). */
-  public static final HeaderName AFTER = HeaderNames.create("Outpost-After");
+  public static final HeaderName AFTER = HeaderNames.create(Protocol.AFTER_HEADER);
   /** Response on every ingest answer: this server honours {@link #AFTER}. */
-  public static final HeaderName CHAIN = HeaderNames.create("Outpost-Chain");
+  public static final HeaderName CHAIN = HeaderNames.create(Protocol.CHAIN_HEADER);
 
   private final ServerConfig config;
+  private final RecordLimits limits;
   private final Store store;
   private final DeviceRegistry devices;
   private final ServerMetrics metrics;
@@ -44,6 +45,7 @@ public final class IngestHandler implements Handler {
 
   public IngestHandler(ServerConfig config, Store store, DeviceRegistry devices, ServerMetrics metrics) {
     this.config = config;
+    this.limits = new RecordLimits(config.maxTopicBytes(), config.maxPayloadBytes(), config.maxHeaderBytes());
     this.store = store;
     this.devices = devices;
     this.metrics = metrics;
@@ -208,54 +210,8 @@ public final class IngestHandler implements Handler {
     }
   }
 
-  /** Why a record cannot be stored, or null if it can. */
+  /** Why a record cannot be stored, or null if it can: the same check the edge makes at append. */
   String problem(Message m) {
-    String topic = m.topic();
-    if (topic.isBlank()) {
-      return "empty topic";
-    }
-    // A char is at most 3 UTF-8 bytes: only a long topic needs encoding to be measured.
-    if (topic.length() * 3L > config.maxTopicBytes()) {
-      int topicBytes = topic.getBytes(StandardCharsets.UTF_8).length;
-      if (topicBytes > config.maxTopicBytes()) {
-        return "topic is " + topicBytes + " bytes, over the limit of " + config.maxTopicBytes();
-      }
-    }
-    if (!storable(topic)) {
-      return "topic contains a NUL character or broken UTF-16";
-    }
-    if (m.payload().length > config.maxPayloadBytes()) {
-      return "payload is " + m.payload().length + " bytes, over the limit of " + config.maxPayloadBytes();
-    }
-    int headerBytes = 0;
-    for (Map.Entry<String, String> h : m.headers().entrySet()) {
-      if (!storable(h.getKey()) || !storable(h.getValue())) {
-        return "header '" + h.getKey().replace('\0', '?') + "' contains a NUL character or broken UTF-16";
-      }
-      headerBytes += h.getKey().length() + h.getValue().length();
-    }
-    if (headerBytes > config.maxHeaderBytes()) {
-      return "headers are " + headerBytes + " chars, over the limit of " + config.maxHeaderBytes();
-    }
-    return null;
-  }
-
-  /** PostgreSQL text cannot hold NUL, and a lone surrogate cannot be encoded: refuse both. */
-  private static boolean storable(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == 0) {
-        return false;
-      }
-      if (Character.isHighSurrogate(c)) {
-        if (i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
-          return false;
-        }
-        i++;
-      } else if (Character.isLowSurrogate(c)) {
-        return false;
-      }
-    }
-    return true;
+    return limits.problem(m);
   }
 }

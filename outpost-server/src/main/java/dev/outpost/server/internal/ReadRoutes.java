@@ -2,6 +2,7 @@ package dev.outpost.server.internal;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.outpost.core.wire.Protocol;
 import dev.outpost.core.wire.WireCodec;
 import dev.outpost.server.DeviceInfo;
 import dev.outpost.server.ServerConfig;
@@ -52,7 +53,7 @@ public final class ReadRoutes {
         .get("/v1/devices", this::listDevices)
         .post("/v1/devices", this::addDevice)
         .delete("/v1/devices/{id}", this::revokeDevice)
-        .put("/v1/health", this::health);
+        .put(Protocol.HEALTH_PATH, this::health);
   }
 
   private void messages(ServerRequest req, ServerResponse res) throws IOException {

@@ -1,5 +1,6 @@
 package dev.outpost.server.internal;
 
+import dev.outpost.core.wire.Protocol;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.webserver.http.HttpRouting;
@@ -17,7 +18,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ServerRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(ServerRoutes.class);
-  private static final String INGEST = "/v1/ingest";
+  private static final String INGEST = Protocol.INGEST_PATH;
 
   private final Store store;
   private final ServerMetrics metrics;
@@ -41,7 +42,7 @@ public final class ServerRoutes {
     });
     r.post(INGEST, ingest);
     reads.register(r);
-    r.get("/healthz", (req, res) -> ReadRoutes.sendJson(res, 200, g -> {
+    r.get(Protocol.HEALTHZ_PATH, (req, res) -> ReadRoutes.sendJson(res, 200, g -> {
       g.writeStartObject();
       g.writeStringField("status", "ok");
       g.writeEndObject();
