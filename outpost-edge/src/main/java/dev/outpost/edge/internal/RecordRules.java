@@ -20,10 +20,13 @@ final class RecordRules {
    * dead-lettered later for its topic.
    */
   static String topic(String topic, RecordLimits limits, String where) {
+    if (topic == null || topic.isBlank()) {
+      throw new IllegalArgumentException("topic is " + (topic == null ? "null" : topic.isEmpty() ? "empty" : "blank")
+          + where + ": give every record a non-empty topic, e.g. \"sensors/temperature\"");
+    }
     String problem = limits.topicProblem(topic);
     if (problem != null) {
-      throw new IllegalArgumentException(problem + where
-          + (topic == null || topic.isBlank() ? ": give every record a non-empty topic, e.g. \"sensors/temperature\"" : ""));
+      throw new IllegalArgumentException(problem + where);
     }
     return topic;
   }
