@@ -39,7 +39,7 @@ class ArchitectureTest {
 
   @Test
   void everyModuleIsImported() {
-    for (String module : List.of("core", "edge", "agent", "server", "sim", "bench", "cli")) {
+    for (String module : List.of("core", "sqlite", "edge", "agent", "server", "sim", "bench", "cli")) {
       assertThat(main.stream().anyMatch(c -> c.getPackageName().startsWith("dev.outpost." + module)))
           .as("classes of outpost-" + module + " found").isTrue();
     }
@@ -49,11 +49,12 @@ class ArchitectureTest {
   @Test
   void modulesDependOnlyOnTheModulesBelowThem() {
     check(mayOnlyUse("core"));
-    check(mayOnlyUse("edge", "core"));
+    check(mayOnlyUse("sqlite"));
+    check(mayOnlyUse("edge", "core", "sqlite"));
     check(mayOnlyUse("agent", "edge", "core"));
-    check(mayOnlyUse("server", "core"));
+    check(mayOnlyUse("server", "core", "sqlite"));
     check(mayOnlyUse("sim", "edge", "server", "core"));
-    check(mayOnlyUse("bench", "sim", "agent", "edge", "server", "core"));
+    check(mayOnlyUse("bench", "sim", "agent", "edge", "server", "core", "sqlite"));
   }
 
   /** The uplink and its transports use the outbox through its public interfaces only. */
@@ -93,7 +94,7 @@ class ArchitectureTest {
 
   private static ArchRule mayOnlyUse(String module, String... allowed) {
     List<String> forbidden = new java.util.ArrayList<>();
-    for (String other : List.of("core", "edge", "agent", "server", "sim", "bench", "cli")) {
+    for (String other : List.of("core", "sqlite", "edge", "agent", "server", "sim", "bench", "cli")) {
       if (!other.equals(module) && !List.of(allowed).contains(other)) {
         forbidden.add("dev.outpost." + other + "..");
       }

@@ -1,6 +1,7 @@
 package dev.outpost.edge.internal;
 
 import dev.outpost.edge.OutboxConfig;
+import dev.outpost.sqlite.WalCheckpointer;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -73,13 +74,13 @@ final class Housekeeper {
   private final OutboxConfig config;
   private final DiskReserve reserve;
   private final String store;
-  private final Checkpointer checkpointer;
+  private final WalCheckpointer checkpointer;
   /** The ack count and time at the previous run: the drain's pace (writer thread only). */
   private long ackedAtLastRun;
   private long lastRunAt;
 
   Housekeeper(CommitLoop loop, Deliveries deliveries, LeaseTable leases, Budget budget, Tally live,
-      OutboxConfig config, DiskReserve reserve, String store, Checkpointer checkpointer) {
+      OutboxConfig config, DiskReserve reserve, String store, WalCheckpointer checkpointer) {
     this.checkpointer = checkpointer;
     this.loop = loop;
     this.deliveries = deliveries;
@@ -209,14 +210,8 @@ final class Housekeeper {
       log.debug("Outbox {}: returned {} free pages to the file system{}", store, before - after,
           more ? ", more next run" : "");
     }
-    checkpointer.lock.lock();
-    try (Statement s = loop.connection().connection().createStatement();
-        ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
-      if (rs.next() && rs.getInt(1) != 0) {
-        log.debug("Outbox {}: WAL checkpoint was busy; it will be retried", store);
-      }
-    } finally {
-      checkpointer.lock.unlock();
+    if (!checkpointer.checkpoint(loop.connection().connection(), "TRUNCATE")) {
+      log.debug("Outbox {}: WAL checkpoint was busy; it will be retried", store);
     }
     return more;
   }

@@ -10,6 +10,7 @@ import dev.outpost.edge.Outbox;
 import dev.outpost.edge.OutboxConfig;
 import dev.outpost.edge.OutboxStats;
 import dev.outpost.edge.OutboxStorageException;
+import dev.outpost.sqlite.WalCheckpointer;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -66,7 +67,7 @@ public final class SqliteOutbox implements Outbox {
   private final Connection read;
   private final Thread writer;
   private final ScheduledExecutorService timer;
-  private final Checkpointer checkpointer;
+  private final WalCheckpointer checkpointer;
   private final DirectoryLock lock;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean housekeepingQueued = new AtomicBoolean();
@@ -94,7 +95,9 @@ public final class SqliteOutbox implements Outbox {
     long lastSeq = StoreFile.recover(opened.connection(), live, opened.meta("last_seq"), store);
     this.loop = new CommitLoop(write, reserve, config, budget, live, lastSeq, store, fault);
     this.deliveries = new Deliveries(epoch, config.ackedRetention().isPositive(), store, leases);
-    this.checkpointer = new Checkpointer(StoreFile.dbPath(dir), this::finishCheckpoint);
+    Path dbFile = StoreFile.dbPath(dir);
+    this.checkpointer = new WalCheckpointer(
+        dbFile, StoreFile.connect(dbFile), StoreFile.walThreshold(dbFile), this::finishCheckpoint, "Outbox");
     this.housekeeper = new Housekeeper(loop, deliveries, leases, budget, live, config, reserve, store, checkpointer);
     loop.inTransaction(txn -> {
       budget.measure(txn);
@@ -114,7 +117,7 @@ public final class SqliteOutbox implements Outbox {
     });
     long every = config.housekeepingInterval().toMillis();
     timer.scheduleWithFixedDelay(this::scheduleHousekeeping, every, every, TimeUnit.MILLISECONDS);
-    timer.scheduleWithFixedDelay(checkpointer::maybeCheckpoint, 50, 50, TimeUnit.MILLISECONDS);
+    timer.scheduleWithFixedDelay(checkpointer::tick, 50, 50, TimeUnit.MILLISECONDS);
   }
 
   public static Outbox open(Path dir, OutboxConfig config) {
@@ -317,7 +320,7 @@ public final class SqliteOutbox implements Outbox {
    * The writer's part of a background checkpoint (called on the timer thread after its passes):
    * queues, at most once at a time, a PASSIVE checkpoint on the write connection, which copies
    * the frames committed during the passes; with no commit running it completes, and the next
-   * transaction restarts the WAL from its start (see {@link Checkpointer}).
+   * transaction restarts the WAL from its start (see {@link WalCheckpointer}).
    */
   private void finishCheckpoint() {
     if (closed.get() || !checkpointFinishQueued.compareAndSet(false, true)) {
@@ -325,11 +328,10 @@ public final class SqliteOutbox implements Outbox {
     }
     Op.Solo op = new Op.Solo(() -> {
       checkpointFinishQueued.set(false);
-      checkpointer.lock.lock();
       try {
-        write.checkpoint("PASSIVE");
-      } finally {
-        checkpointer.lock.unlock();
+        checkpointer.checkpoint(write.connection(), "PASSIVE");
+      } catch (SQLException e) {
+        throw new OutboxStorageException("outbox " + store + ": WAL checkpoint failed: " + e.getMessage(), e);
       }
     });
     try {

@@ -3,6 +3,7 @@ package dev.outpost.edge.internal;
 import dev.outpost.edge.OutboxStorageException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -18,6 +19,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -136,14 +138,40 @@ public final class StoreFile {
     return c;
   }
 
+  /** Uncopied WAL bytes above which a background checkpoint runs, on a roomy file system. */
+  static final long WAL_BYTES = 4L << 20;
+  /** ... and the least, on a nearly full one. */
+  static final long MIN_WAL_BYTES = 64L << 10;
+
+  /**
+   * The checkpoint threshold of the store {@code db}: {@value #WAL_BYTES} bytes, or a quarter of the
+   * space left on its file system if that is less (at least {@value #MIN_WAL_BYTES}), so on a small
+   * or nearly full disk the WAL does not eat the room the records need. Asked at every tick.
+   */
+  static LongSupplier walThreshold(Path db) {
+    FileStore fileStore;
+    try {
+      fileStore = Files.getFileStore(db.toAbsolutePath().getParent());
+    } catch (IOException e) {
+      log.debug("cannot find the file system of {}; checkpointing by WAL size only: {}", db, e.toString());
+      return () -> WAL_BYTES;
+    }
+    return () -> {
+      try {
+        return Math.max(MIN_WAL_BYTES, Math.min(WAL_BYTES, fileStore.getUsableSpace() / 4));
+      } catch (IOException e) {
+        return WAL_BYTES;
+      }
+    };
+  }
+
   private static void writerPragmas(Statement s) throws SQLException {
     s.execute("PRAGMA page_size = 4096");
     s.execute("PRAGMA auto_vacuum = INCREMENTAL");
     s.execute("PRAGMA journal_mode = WAL");
     s.execute("PRAGMA synchronous = FULL");
-    // A quarter of the Checkpointer's threshold: once the WAL restarts it is cut below the
-    // threshold, so the Checkpointer (which looks at the file's size) stays idle until it regrows.
-    s.execute("PRAGMA journal_size_limit = " + Checkpointer.WAL_BYTES / 4);
+    // A quarter of the checkpoint threshold: once the WAL restarts it is cut below the threshold.
+    s.execute("PRAGMA journal_size_limit = " + WAL_BYTES / 4);
     s.execute("PRAGMA cache_size = -8192");
     s.execute("PRAGMA temp_store = MEMORY");
     s.execute("PRAGMA wal_autocheckpoint = 0");

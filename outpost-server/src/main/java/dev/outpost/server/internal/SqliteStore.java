@@ -224,9 +224,7 @@ public final class SqliteStore implements Store {
    */
   private void finishCheckpoint() {
     committer.exclusive(() -> {
-      try (Statement s = writer.createStatement()) {
-        s.execute("PRAGMA wal_checkpoint(PASSIVE)");
-      }
+      checkpointer.checkpoint(writer);
       return null;
     });
   }
