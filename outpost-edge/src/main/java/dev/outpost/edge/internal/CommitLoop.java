@@ -6,24 +6,21 @@ import dev.outpost.edge.OutboxFullException;
 import dev.outpost.edge.OutboxStorageException;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.util.ArrayList;
+import dev.outpost.sqlite.SingleWriter;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The single writer: one thread owns the write connection and drains a queue of operations.
- * It takes everything queued (up to {@code groupCommitMaxRecords}), waits up to
- * {@code groupCommitMaxWait} for more only when the previous commit carried more than it has
- * now (so a lone producer never waits), writes appends and other work in one transaction,
- * commits (WAL + synchronous=FULL: one fsync; NORMAL, no fsync, for a group of only delivery
- * bookkeeping, see {@link Op.Work#redoable}), then adds the transaction's count changes to the
- * live tally and completes the futures. Seqs are assigned here from an in-memory counter.
+ * The outbox's committer on the SQLite writer kit's {@link SingleWriter}: the kit owns the writer
+ * thread, the queue, group collection (up to {@code groupCommitMaxRecords} operations, waiting up
+ * to {@code groupCommitMaxWait} for more only when the previous commit carried more), solo work and
+ * direct commits; this class writes one group: appends and other work in one transaction, commits
+ * (WAL + synchronous=FULL: one fsync; NORMAL, no fsync, for a group of only delivery bookkeeping,
+ * see {@link Op.Work#redoable}), then adds the transaction's count changes to the live tally and
+ * completes the futures. Seqs are assigned here from an in-memory counter.
  *
  * <p>Crash behaviour: a future completes only after its commit returned, so every completed
  * append survives a crash. If a commit fails, the transaction is rolled back (the connection is
@@ -38,16 +35,12 @@ import org.slf4j.LoggerFactory;
  * <p>Back-pressure: the queue holds at most 8 x {@code groupCommitMaxRecords} operations;
  * {@link #submit} (and so {@code appendAsync}) blocks while it is full.
  *
- * <p>Direct commit: a caller that will wait anyway (sync {@code append}, lease, ack, ...) and
- * finds the queue empty and the writer idle runs its own commit on its own thread
- * ({@link #tryRunHere}), saving two thread hand-offs; on a busy CPU those cost more than the
- * fsync. Under load the queue is not empty, so callers queue up and share group commits as above.
- *
- * <p>Thread-safe: {@link #submit} and {@link #tryRunHere} from any thread. The connection, the
- * seq counter and everything a {@link Txn} touches are used only while holding {@link #commitLock}
- * (the writer thread, or a direct committer), which also orders their memory effects.
+ * <p>Thread-safe: {@link #submit}, {@link #tryRunHere} and {@link #solo} from any thread. The
+ * connection, the seq counter and everything a {@link Txn} touches are used only on the kit's
+ * writer thread, by a direct committer, or through {@link #locked}: all under the kit's lock,
+ * which also orders their memory effects.
  */
-final class CommitLoop implements Runnable {
+final class CommitLoop {
   private static final Logger log = LoggerFactory.getLogger(CommitLoop.class);
 
   /** A seam at the JDBC edge for fault tests: runs just before COMMIT, may throw. */
@@ -58,11 +51,7 @@ final class CommitLoop implements Runnable {
     void beforeCommit(int records) throws SQLException;
   }
 
-  private final LinkedBlockingQueue<Op> queue;
-  /** Held by whoever uses the write connection: the writer thread or a direct committer. */
-  final ReentrantLock commitLock = new ReentrantLock();
-  /** Operations queued or in the writer's hands, not yet completed: 0 means the writer is idle. */
-  private final AtomicInteger outstanding = new AtomicInteger();
+  private final SingleWriter<Op> writer;
   private final WriteConnection connection;
   private final DiskReserve reserve;
   private final OutboxConfig config;
@@ -71,13 +60,11 @@ final class CommitLoop implements Runnable {
   private final String store;
   private final CommitFault fault;
   private PreparedStatement insert;
-  private final long maxWaitNanos;
   private long nextSeq;
   private volatile long lastSeq;
-  private volatile boolean stopping;
 
   CommitLoop(WriteConnection connection, DiskReserve reserve, OutboxConfig config, Budget budget, Tally live,
-      long lastSeq, String store, CommitFault fault) throws SQLException {
+      long lastSeq, String store, String threadName, CommitFault fault) {
     this.connection = connection;
     this.reserve = reserve;
     this.config = config;
@@ -85,8 +72,10 @@ final class CommitLoop implements Runnable {
     this.live = live;
     this.store = store;
     this.fault = fault;
-    this.queue = new LinkedBlockingQueue<>(Math.max(1024, config.groupCommitMaxRecords() * 8));
-    this.maxWaitNanos = config.groupCommitMaxWait().toNanos();
+    this.writer = new SingleWriter<>(new SingleWriter.Settings("outbox-writer-" + threadName,
+        config.groupCommitMaxRecords(), Integer.MAX_VALUE, config.groupCommitMaxWait(),
+        Math.max(1024, config.groupCommitMaxRecords() * 8),
+        e -> new OutboxStorageException("outbox " + store + " writer failed: " + e, e)), this::commitGroup);
     this.lastSeq = lastSeq;
     this.nextSeq = lastSeq + 1;
   }
@@ -100,19 +89,25 @@ final class CommitLoop implements Runnable {
     return lastSeq;
   }
 
+  /** Starts the writer thread; before, {@link #inTransaction} runs on the caller's. */
+  void start() {
+    writer.start();
+  }
+
   /**
    * Queues an operation; blocks while the queue is full (8 x groupCommitMaxRecords operations),
    * which is the back-pressure on producers that do not wait for their futures.
    */
   void submit(Op op) {
-    outstanding.incrementAndGet();
-    try {
-      queue.put(op);
-    } catch (InterruptedException e) {
-      outstanding.decrementAndGet();
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for room in the outbox queue; not appended", e);
-    }
+    writer.submit(op);
+  }
+
+  /** Queues work to run alone on the writer thread, between groups (housekeeping, checkpoints). */
+  CompletableFuture<Void> solo(Runnable work) {
+    return writer.solo(() -> {
+      work.run();
+      return null;
+    });
   }
 
   /**
@@ -120,131 +115,32 @@ final class CommitLoop implements Runnable {
    * false (nothing done) otherwise, and the caller queues it.
    */
   boolean tryRunHere(Op op) {
-    // outstanding == 0 also means none of this caller's earlier (async) operations is still
-    // waiting, so running this one first cannot reorder one producer's records
-    if (outstanding.get() != 0 || !commitLock.tryLock()) {
-      return false;
-    }
-    try {
-      if (stopping || outstanding.get() != 0) {
-        return false;
-      }
-      runBatch(List.of(op));
-      return true;
-    } finally {
-      commitLock.unlock();
-    }
-  }
-
-  /** Operations still queued after the writer stopped; the caller fails them. */
-  List<Op> leftovers() {
-    List<Op> left = new ArrayList<>();
-    queue.drainTo(left);
-    return left;
+    return writer.tryRunHere(op);
   }
 
   boolean withdraw(Op op) {
-    return queue.remove(op);
+    return writer.withdraw(op);
   }
 
-  /** Asks the writer to finish what is queued and stop. */
-  void stop() {
-    submit(new Op.Solo(() -> stopping = true));
+  /** Finishes what is queued and stops the writer; returns the operations queued after, to fail. */
+  List<Op> stop() {
+    return writer.stop(Duration.ofDays(1));
   }
 
-  @Override
-  public void run() {
-    List<Op> batch = new ArrayList<>();
-    int lastRecords = 1;
-    while (!stopping || !queue.isEmpty()) {
-      int records = collect(batch, lastRecords);
-      if (batch.isEmpty()) {
-        continue;
-      }
-      lastRecords = Math.max(1, records);
-      commitLock.lock();
-      try {
-        runBatch(batch);
-      } catch (RuntimeException e) {
-        log.error("Outbox {} writer: unexpected failure", store, e);
-        for (Op op : batch) {
-          op.fail(new OutboxStorageException("outbox " + store + " writer failed: " + e, e));
-        }
-      } finally {
-        commitLock.unlock();
-        outstanding.addAndGet(-batch.size());
-        batch.clear();
-      }
-    }
+  /** Work on the write connection outside the writer thread. */
+  @FunctionalInterface
+  interface Locked<T> {
+    T run() throws SQLException;
   }
 
-  /**
-   * Takes what is queued into {@code batch} (waiting up to 100 ms for the first), then waits up
-   * to groupCommitMaxWait for more only while it has fewer records than the last commit carried.
-   * Returns the number of records taken.
-   */
-  private int collect(List<Op> batch, int lastRecords) {
-    int max = config.groupCommitMaxRecords();
+  /** Runs {@code work} on this thread with the write connection to itself (at close, in tests). */
+  <T> T locked(Locked<T> work) throws SQLException {
     try {
-      Op first = queue.poll(100, TimeUnit.MILLISECONDS);
-      if (first == null) {
-        return 0;
-      }
-      batch.add(first);
-      queue.drainTo(batch, max - 1);
-      int records = countRecords(batch);
-      if (records < lastRecords && maxWaitNanos > 0 && !stopping) {
-        long deadline = System.nanoTime() + maxWaitNanos;
-        int want = Math.min(lastRecords, max);
-        while (records < want && batch.size() < max) {
-          Op more = queue.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-          if (more == null) {
-            break;
-          }
-          batch.add(more);
-          queue.drainTo(batch, max - batch.size());
-          records = countRecords(batch);
-        }
-      }
-      return records;
-    } catch (InterruptedException e) {
-      // only close() stops the writer, through the queue: commit what was taken and go on
-      log.warn("Outbox {} writer interrupted; ignoring it, close() stops the writer", store);
-      return countRecords(batch);
-    }
-  }
-
-  private static int countRecords(List<Op> batch) {
-    int n = 0;
-    for (Op op : batch) {
-      n += op.records();
-    }
-    return n;
-  }
-
-  /** Splits the batch at solo work: runs of appends/work share one transaction. */
-  private void runBatch(List<Op> batch) {
-    int start = 0;
-    for (int i = 0; i < batch.size(); i++) {
-      if (batch.get(i) instanceof Op.Solo solo) {
-        if (i > start) {
-          commitGroup(batch.subList(start, i));
-        }
-        runSolo(solo);
-        start = i + 1;
-      }
-    }
-    if (start < batch.size()) {
-      commitGroup(batch.subList(start, batch.size()));
-    }
-  }
-
-  private void runSolo(Op.Solo solo) {
-    try {
-      solo.work.run();
-      solo.future.complete(null);
-    } catch (RuntimeException e) {
-      solo.future.completeExceptionally(e);
+      return writer.locked(work::run);
+    } catch (SQLException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e); // Locked.run throws nothing else
     }
   }
 

@@ -1,19 +1,19 @@
 package dev.outpost.edge.internal;
 
+import dev.outpost.sqlite.SingleWriter;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * An operation queued for the writer ({@link CommitLoop}): appends and work join the group
- * transaction; solo work runs alone between groups. Each completes its future exactly once, on
- * the writer thread, after its commit (or fails it). Created on any thread, then owned by the
- * writer.
+ * transaction (solo work goes through {@link CommitLoop#solo}). Each completes its future exactly
+ * once, on the writer thread, after its commit (or fails it). Created on any thread, then owned by
+ * the writer.
  */
-abstract sealed class Op permits Op.Append, Op.Work, Op.Solo {
-  int records() {
+abstract sealed class Op implements SingleWriter.Task permits Op.Append, Op.Work {
+  @Override
+  public int records() {
     return 1;
   }
-
-  abstract void fail(RuntimeException e);
 
   /** Records appended together (all or nothing); their seqs are consecutive from the first. */
   static final class Append extends Op {
@@ -45,12 +45,12 @@ abstract sealed class Op permits Op.Append, Op.Work, Op.Solo {
     }
 
     @Override
-    int records() {
+    public int records() {
       return topics.length;
     }
 
     @Override
-    void fail(RuntimeException e) {
+    public void fail(RuntimeException e) {
       future.completeExceptionally(e);
     }
   }
@@ -73,22 +73,7 @@ abstract sealed class Op permits Op.Append, Op.Work, Op.Solo {
     }
 
     @Override
-    void fail(RuntimeException e) {
-      future.completeExceptionally(e);
-    }
-  }
-
-  /** Work that runs alone on the writer thread, outside any group transaction. */
-  static final class Solo extends Op {
-    final Runnable work;
-    final CompletableFuture<Void> future = new CompletableFuture<>();
-
-    Solo(Runnable work) {
-      this.work = work;
-    }
-
-    @Override
-    void fail(RuntimeException e) {
+    public void fail(RuntimeException e) {
       future.completeExceptionally(e);
     }
   }

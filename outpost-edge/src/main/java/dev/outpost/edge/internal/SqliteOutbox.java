@@ -65,7 +65,6 @@ public final class SqliteOutbox implements Outbox {
   private final WriteConnection write;
   private final DiskReserve reserve;
   private final Connection read;
-  private final Thread writer;
   private final ScheduledExecutorService timer;
   private final WalCheckpointer checkpointer;
   private final DirectoryLock lock;
@@ -74,7 +73,6 @@ public final class SqliteOutbox implements Outbox {
   private final AtomicBoolean checkpointFinishQueued = new AtomicBoolean();
   /** Bound on the bounded runs one {@link #housekeep()} call makes. */
   private static final int MAX_EXPLICIT_RUNS = 10_000;
-  private volatile boolean writerDone;
 
   private SqliteOutbox(Path dir, OutboxConfig config, StoreFile.Opened opened, CommitLoop.CommitFault fault,
       DirectoryLock lock) throws SQLException {
@@ -93,7 +91,7 @@ public final class SqliteOutbox implements Outbox {
     live.purged = opened.meta("purged");
     this.budget = new Budget(config, leases, store);
     long lastSeq = StoreFile.recover(opened.connection(), live, opened.meta("last_seq"), store);
-    this.loop = new CommitLoop(write, reserve, config, budget, live, lastSeq, store, fault);
+    this.loop = new CommitLoop(write, reserve, config, budget, live, lastSeq, store, dir.getFileName().toString(), fault);
     this.deliveries = new Deliveries(epoch, config.ackedRetention().isPositive(), store, leases);
     Path dbFile = StoreFile.dbPath(dir);
     this.checkpointer = new WalCheckpointer(
@@ -107,9 +105,7 @@ public final class SqliteOutbox implements Outbox {
     try (Statement s = read.createStatement()) {
       s.execute("PRAGMA query_only = 1");
     }
-    this.writer = new Thread(loop, "outbox-writer-" + dir.getFileName());
-    writer.setDaemon(true);
-    writer.start();
+    loop.start();
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "outbox-housekeeping-" + dir.getFileName());
       t.setDaemon(true);
@@ -326,17 +322,16 @@ public final class SqliteOutbox implements Outbox {
     if (closed.get() || !checkpointFinishQueued.compareAndSet(false, true)) {
       return;
     }
-    Op.Solo op = new Op.Solo(() -> {
-      checkpointFinishQueued.set(false);
-      try {
-        checkpointer.checkpoint(write.connection(), "PASSIVE");
-      } catch (SQLException e) {
-        throw new OutboxStorageException("outbox " + store + ": WAL checkpoint failed: " + e.getMessage(), e);
-      }
-    });
     try {
       // may wait for room in a full queue; interrupted there only by close()
-      submit(op, op.future);
+      solo(() -> {
+        checkpointFinishQueued.set(false);
+        try {
+          checkpointer.checkpoint(write.connection(), "PASSIVE");
+        } catch (SQLException e) {
+          throw new OutboxStorageException("outbox " + store + ": WAL checkpoint failed: " + e.getMessage(), e);
+        }
+      });
     } catch (RuntimeException e) {
       checkpointFinishQueued.set(false); // not queued: a later pass may queue one
       if (!closed.get()) {
@@ -347,7 +342,7 @@ public final class SqliteOutbox implements Outbox {
 
   /** One bounded run; {@code more[0]} tells whether work is left. */
   private CompletableFuture<Void> submitHousekeeping(boolean rescheduleIfMore, boolean[] more) {
-    Op.Solo op = new Op.Solo(() -> {
+    return solo(() -> {
       if (rescheduleIfMore) {
         housekeepingQueued.set(false);
       }
@@ -366,7 +361,6 @@ public final class SqliteOutbox implements Outbox {
         throw new OutboxStorageException("outbox " + store + ": housekeeping failed: " + e.getMessage(), e);
       }
     });
-    return submit(op, op.future);
   }
 
   private <T> T work(Txn.Work<T> work) {
@@ -375,11 +369,10 @@ public final class SqliteOutbox implements Outbox {
 
   /** For tests: whether the last commit on the write connection fsync'd the WAL. */
   boolean lastCommitFsynced() {
-    loop.commitLock.lock();
     try {
-      return loop.connection().fullSync();
-    } finally {
-      loop.commitLock.unlock();
+      return loop.locked(() -> loop.connection().fullSync());
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
     }
   }
 
@@ -404,11 +397,21 @@ public final class SqliteOutbox implements Outbox {
   }
 
   private <T> CompletableFuture<T> submit(Op op, CompletableFuture<T> future) {
-    loop.submit(op);
-    if (writerDone && loop.withdraw(op)) {
-      op.fail(closedException());
+    try {
+      loop.submit(op);
+    } catch (IllegalStateException e) {
+      throw closed.get() ? closedException() : e;
     }
     return future;
+  }
+
+  /** Work run alone on the writer thread, between group commits. */
+  private CompletableFuture<Void> solo(Runnable work) {
+    try {
+      return loop.solo(work);
+    } catch (IllegalStateException e) {
+      throw closed.get() ? closedException() : e;
+    }
   }
 
   private static <T> T await(CompletableFuture<T> future) {
@@ -448,27 +451,21 @@ public final class SqliteOutbox implements Outbox {
       Thread.currentThread().interrupt();
     }
     checkpointer.close();
-    loop.stop();
-    try {
-      writer.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    writerDone = true;
-    for (Op op : loop.leftovers()) {
+    for (Op op : loop.stop()) { // what producers queued while this closed
       op.fail(closedException());
     }
-    loop.commitLock.lock();
     try {
-      try (Statement s = write.connection().createStatement()) {
-        s.executeUpdate("UPDATE meta SET value = 1 WHERE key = 'clean'");
-      }
-      housekeeper.reclaimSpace(Long.MAX_VALUE, false); // closing: nothing waits for the writer any more
+      loop.locked(() -> {
+        try (Statement s = write.connection().createStatement()) {
+          s.executeUpdate("UPDATE meta SET value = 1 WHERE key = 'clean'");
+        }
+        housekeeper.reclaimSpace(Long.MAX_VALUE, false); // closing: nothing waits for the writer any more
+        return null;
+      });
     } catch (SQLException e) {
       log.warn("Outbox {}: clean close could not be recorded ({}); the next open will run an integrity check",
           store, e.toString());
     } finally {
-      loop.commitLock.unlock();
       StoreFile.closeQuietly(read);
       write.close();
       lock.close();

@@ -1,22 +1,22 @@
 package dev.outpost.server.internal;
 
+import dev.outpost.sqlite.SingleWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One writer thread that commits, as one group, the ingest writes that queued up while the
- * previous commit ran: many requests share one transaction and one fsync, which is where ingest
- * throughput comes from. Callers {@link #submit} a write and {@link #await} its group's commit.
+ * The server stores' committer on the SQLite writer kit's {@link SingleWriter} (used by the
+ * PostgreSQL store too, for the same group commit): the ingest writes that queued up while the
+ * previous commit ran are committed as one group, so many requests share one transaction and one
+ * fsync, which is where ingest throughput comes from. Callers {@link #submit} a write and
+ * {@link #await} its group's commit.
  *
  * <p>If a group fails, its writes are retried one by one, so one bad write cannot fail its
  * neighbours.
@@ -46,29 +46,36 @@ final class GroupCommitter implements AutoCloseable {
     T run() throws Exception;
   }
 
-  private sealed interface Task permits IngestTask, OtherTask {}
-
   private record IngestTask(Store.Write write, CompletableFuture<?> after, CompletableFuture<boolean[]> done)
-      implements Task {}
+      implements SingleWriter.Task {
+    @Override
+    public int records() {
+      return write.messages().size();
+    }
 
-  private record OtherTask(Exclusive<?> work, CompletableFuture<Object> done) implements Task {}
+    @Override
+    public void fail(RuntimeException e) {
+      done.completeExceptionally(e);
+    }
+
+    /** Its predecessor was committed before it, or failed: then it must fail too. */
+    boolean predecessorFailed() {
+      return after != null && after.isCompletedExceptionally();
+    }
+  }
 
   private final String name;
   private final GroupWriter writer;
-  private final int maxGroupRecords;
   private final Duration timeout;
-  private final BlockingQueue<Task> queue = new LinkedBlockingQueue<>();
-  private final AtomicInteger pending = new AtomicInteger();
-  private final Thread thread;
-  private volatile boolean closed;
+  private final SingleWriter<IngestTask> single;
 
   GroupCommitter(String name, GroupWriter writer, int maxGroupRecords, Duration timeout) {
     this.name = name;
     this.writer = writer;
-    this.maxGroupRecords = maxGroupRecords;
     this.timeout = timeout;
-    this.thread = Thread.ofPlatform().name("outpost-writer " + name).daemon(true).unstarted(this::loop);
-    thread.start();
+    this.single = new SingleWriter<>(new SingleWriter.Settings("outpost-writer " + name, Integer.MAX_VALUE,
+        maxGroupRecords, Duration.ZERO, 0, this::failure), this::commit);
+    single.start();
   }
 
   /**
@@ -78,30 +85,28 @@ final class GroupCommitter implements AutoCloseable {
    */
   CompletableFuture<boolean[]> submit(Store.Write write, CompletableFuture<?> after) {
     IngestTask task = new IngestTask(write, after, new CompletableFuture<>());
-    submit(task);
+    try {
+      single.submit(task);
+    } catch (IllegalStateException stopped) {
+      throw new StoreException(name + " is closed");
+    }
     return task.done();
   }
 
   @SuppressWarnings("unchecked")
   <T> T exclusive(Exclusive<T> work) {
-    OtherTask task = new OtherTask(work, new CompletableFuture<>());
-    submit(task);
-    return (T) await(task.done());
+    CompletableFuture<T> done;
+    try {
+      done = single.solo(work::run);
+    } catch (IllegalStateException stopped) {
+      throw new StoreException(name + " is closed");
+    }
+    return await(done);
   }
 
   /** Records queued or in a commit that has not returned yet. */
   int pending() {
-    return pending.get();
-  }
-
-  private void submit(Task task) {
-    if (closed) {
-      throw new StoreException(name + " is closed");
-    }
-    if (task instanceof IngestTask it) {
-      pending.addAndGet(it.write().messages().size());
-    }
-    queue.add(task);
+    return (int) Math.min(Integer.MAX_VALUE, single.pendingRecords());
   }
 
   /** Waits for a submitted write's commit, at most the store timeout. */
@@ -112,7 +117,7 @@ final class GroupCommitter implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new StoreException("interrupted while waiting for the commit of " + name, e);
     } catch (TimeoutException e) {
-      throw new StoreException(name + ": commit took longer than " + timeout + " (" + pending.get()
+      throw new StoreException(name + ": commit took longer than " + timeout + " (" + pending()
           + " records pending)", e);
     } catch (ExecutionException e) {
       throw e.getCause() instanceof RuntimeException re ? re : failure(e.getCause());
@@ -123,69 +128,23 @@ final class GroupCommitter implements AutoCloseable {
     return t instanceof StoreException se ? se : new StoreException(name + ": write failed: " + t.getMessage(), t);
   }
 
-  private void loop() {
-    List<IngestTask> group = new ArrayList<>();
-    while (true) {
-      Task first;
-      try {
-        first = queue.poll(100, TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        first = null;
+  /** A group from the kit: writes whose predecessor failed fail at once, the rest go in one transaction. */
+  private void commit(List<IngestTask> tasks) {
+    List<IngestTask> group = new ArrayList<>(tasks.size());
+    for (IngestTask t : tasks) {
+      // a predecessor not yet done is earlier in this same group
+      if (t.predecessorFailed()) {
+        t.fail(new PredecessorNotStoredException());
+      } else {
+        group.add(t);
       }
-      if (first == null) {
-        if (closed) {
-          return;
-        }
-        continue;
-      }
-      group.clear();
-      try {
-        if (first instanceof OtherTask other) {
-          other.done().complete(other.work().run());
-          continue;
-        }
-        IngestTask it = (IngestTask) first;
-        int records = take(group, it);
-        // Only this thread takes from the queue, so what peek saw is what poll returns.
-        while (records < maxGroupRecords && queue.peek() instanceof IngestTask next) {
-          queue.poll();
-          records += take(group, next);
-        }
-        if (!group.isEmpty()) {
-          commit(group);
-        }
-      } catch (Throwable t) {
-        // Keep the writer alive whatever happens; the callers of this round get the error.
-        if (first instanceof OtherTask other) {
-          other.done().completeExceptionally(t instanceof RuntimeException ? t : failure(t));
-        } else {
-          LOG.error("{}: writer failed; failing {} waiting writes", name, group.size(), t);
-          for (IngestTask task : group) {
-            finish(task, null, failure(t));
-          }
-        }
-      }
+    }
+    if (!group.isEmpty()) {
+      write(group);
     }
   }
 
-  /**
-   * Adds the task to the group unless its predecessor already failed (it then fails at once);
-   * returns the records added. A predecessor not yet done is earlier in this same group.
-   */
-  private int take(List<IngestTask> group, IngestTask t) {
-    if (predecessorFailed(t)) {
-      finish(t, null, new PredecessorNotStoredException());
-      return 0;
-    }
-    group.add(t);
-    return t.write().messages().size();
-  }
-
-  private static boolean predecessorFailed(IngestTask t) {
-    return t.after() != null && t.after().isCompletedExceptionally();
-  }
-
-  private void commit(List<IngestTask> group) {
+  private void write(List<IngestTask> group) {
     List<boolean[]> results;
     try {
       results = writer.write(group.stream().map(IngestTask::write).toList());
@@ -193,52 +152,27 @@ final class GroupCommitter implements AutoCloseable {
       if (group.size() > 1) {
         LOG.warn("{}: group commit of {} writes failed ({}); retrying them one by one", name, group.size(), e.getMessage());
         for (IngestTask t : group) {
-          if (predecessorFailed(t)) { // its predecessor was retried just before it, and failed
-            finish(t, null, new PredecessorNotStoredException());
+          if (t.predecessorFailed()) { // its predecessor was retried just before it, and failed
+            t.fail(new PredecessorNotStoredException());
           } else {
-            commit(List.of(t));
+            write(List.of(t));
           }
         }
       } else {
-        finish(group.get(0), null, failure(e));
+        group.get(0).fail(failure(e));
       }
       return;
     }
     for (int i = 0; i < group.size(); i++) {
-      finish(group.get(i), results.get(i), null);
-    }
-  }
-
-  private void finish(IngestTask t, boolean[] result, RuntimeException error) {
-    if (t.done().isDone()) {
-      return;
-    }
-    pending.addAndGet(-t.write().messages().size());
-    if (error != null) {
-      t.done().completeExceptionally(error);
-    } else {
-      t.done().complete(result);
+      group.get(i).done().complete(results.get(i));
     }
   }
 
   /** Finishes queued work, then stops the thread; anything left after that fails. */
   @Override
   public void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    try {
-      thread.join(timeout.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    for (Task t; (t = queue.poll()) != null; ) {
-      StoreException gone = new StoreException(name + " closed before the write ran");
-      switch (t) {
-        case IngestTask it -> finish(it, null, gone);
-        case OtherTask ot -> ot.done().completeExceptionally(gone);
-      }
+    for (IngestTask t : single.stop(timeout)) {
+      t.fail(new StoreException(name + " closed before the write ran"));
     }
   }
 }
