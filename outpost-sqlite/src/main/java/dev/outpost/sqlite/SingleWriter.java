@@ -9,7 +9,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -127,8 +126,6 @@ public final class SingleWriter<T extends SingleWriter.Task> {
   private final ReentrantLock lock = new ReentrantLock();
   /** Tasks and solos queued or in the writer's hands, not yet done: 0 means the writer is idle. */
   private final AtomicInteger outstanding = new AtomicInteger();
-  /** Records of tasks queued or in a commit that has not returned. */
-  private final AtomicLong pendingRecords = new AtomicLong();
   private final long maxWaitNanos;
   private final Thread thread;
   private volatile boolean stopped;
@@ -154,27 +151,25 @@ public final class SingleWriter<T extends SingleWriter.Task> {
    *     (the task was not queued)
    */
   public void submit(T task) {
-    enqueue(task, task.records());
+    enqueue(task);
   }
 
   /** Queues {@code work} to run alone on the writer thread; the future completes with its result. */
   public <R> CompletableFuture<R> solo(Callable<R> work) {
     Solo<R> solo = new Solo<>(work);
-    enqueue(solo, 0);
+    enqueue(solo);
     return solo.future;
   }
 
-  private void enqueue(Object entry, int records) {
+  private void enqueue(Object entry) {
     if (stopped) {
       throw new IllegalStateException(settings.name() + " is stopped");
     }
     outstanding.incrementAndGet();
-    pendingRecords.addAndGet(records);
     try {
       queue.put(entry);
     } catch (InterruptedException e) {
       outstanding.decrementAndGet();
-      pendingRecords.addAndGet(-records);
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while waiting for room in the queue of " + settings.name()
           + "; not queued", e);
@@ -183,7 +178,6 @@ public final class SingleWriter<T extends SingleWriter.Task> {
     // any more, unless stop() still drains it (it then fails it as a leftover)
     if (stopped && !thread.isAlive() && queue.remove(entry)) {
       outstanding.decrementAndGet();
-      pendingRecords.addAndGet(-records);
       throw new IllegalStateException(settings.name() + " is stopped");
     }
   }
@@ -202,7 +196,6 @@ public final class SingleWriter<T extends SingleWriter.Task> {
       if (stopping || stopped || outstanding.get() != 0) {
         return false;
       }
-      pendingRecords.addAndGet(task.records());
       commit(List.of(task));
       return true;
     } finally {
@@ -214,7 +207,6 @@ public final class SingleWriter<T extends SingleWriter.Task> {
   public boolean withdraw(T task) {
     if (queue.remove(task)) {
       outstanding.decrementAndGet();
-      pendingRecords.addAndGet(-task.records());
       return true;
     }
     return false;
@@ -228,11 +220,6 @@ public final class SingleWriter<T extends SingleWriter.Task> {
     } finally {
       lock.unlock();
     }
-  }
-
-  /** Records of tasks queued or in a commit that has not returned yet. */
-  public long pendingRecords() {
-    return pendingRecords.get();
   }
 
   /**
@@ -272,9 +259,7 @@ public final class SingleWriter<T extends SingleWriter.Task> {
     if (o instanceof Solo<?> solo) {
       solo.future.completeExceptionally(new IllegalStateException(settings.name() + " stopped before this ran"));
     } else if (o != STOP) {
-      T task = (T) o;
-      pendingRecords.addAndGet(-task.records());
-      left.add(task);
+      left.add((T) o);
     }
   }
 
@@ -313,12 +298,6 @@ public final class SingleWriter<T extends SingleWriter.Task> {
       for (T task : group) {
         task.fail(failure);
       }
-    } finally {
-      long records = 0;
-      for (T task : group) {
-        records += task.records();
-      }
-      pendingRecords.addAndGet(-records);
     }
   }
 

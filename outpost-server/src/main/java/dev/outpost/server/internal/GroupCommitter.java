@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,8 +47,16 @@ final class GroupCommitter implements AutoCloseable {
     T run() throws Exception;
   }
 
-  private record IngestTask(Store.Write write, CompletableFuture<?> after, CompletableFuture<boolean[]> done)
-      implements SingleWriter.Task {
+  private final class IngestTask implements SingleWriter.Task {
+    final Store.Write write;
+    final CompletableFuture<?> after;
+    final CompletableFuture<boolean[]> done = new CompletableFuture<>();
+
+    IngestTask(Store.Write write, CompletableFuture<?> after) {
+      this.write = write;
+      this.after = after;
+    }
+
     @Override
     public int records() {
       return write.messages().size();
@@ -55,7 +64,17 @@ final class GroupCommitter implements AutoCloseable {
 
     @Override
     public void fail(RuntimeException e) {
-      done.completeExceptionally(e);
+      if (!done.isDone()) {
+        pending.addAndGet(-records());
+        done.completeExceptionally(e);
+      }
+    }
+
+    void complete(boolean[] result) {
+      if (!done.isDone()) {
+        pending.addAndGet(-records());
+        done.complete(result);
+      }
     }
 
     /** Its predecessor was committed before it, or failed: then it must fail too. */
@@ -68,6 +87,8 @@ final class GroupCommitter implements AutoCloseable {
   private final GroupWriter writer;
   private final Duration timeout;
   private final SingleWriter<IngestTask> single;
+  /** Records queued or in a commit, counted down as each write's future completes. */
+  private final AtomicInteger pending = new AtomicInteger();
 
   GroupCommitter(String name, GroupWriter writer, int maxGroupRecords, Duration timeout) {
     this.name = name;
@@ -84,13 +105,15 @@ final class GroupCommitter implements AutoCloseable {
    * @param after null, or the future of a write submitted earlier that must commit first
    */
   CompletableFuture<boolean[]> submit(Store.Write write, CompletableFuture<?> after) {
-    IngestTask task = new IngestTask(write, after, new CompletableFuture<>());
+    IngestTask task = new IngestTask(write, after);
+    pending.addAndGet(task.records());
     try {
       single.submit(task);
     } catch (IllegalStateException stopped) {
+      pending.addAndGet(-task.records());
       throw new StoreException(name + " is closed");
     }
-    return task.done();
+    return task.done;
   }
 
   @SuppressWarnings("unchecked")
@@ -106,7 +129,7 @@ final class GroupCommitter implements AutoCloseable {
 
   /** Records queued or in a commit that has not returned yet. */
   int pending() {
-    return (int) Math.min(Integer.MAX_VALUE, single.pendingRecords());
+    return pending.get();
   }
 
   /** Waits for a submitted write's commit, at most the store timeout. */
@@ -147,7 +170,7 @@ final class GroupCommitter implements AutoCloseable {
   private void write(List<IngestTask> group) {
     List<boolean[]> results;
     try {
-      results = writer.write(group.stream().map(IngestTask::write).toList());
+      results = writer.write(group.stream().map(t -> t.write).toList());
     } catch (Exception e) {
       if (group.size() > 1) {
         LOG.warn("{}: group commit of {} writes failed ({}); retrying them one by one", name, group.size(), e.getMessage());
@@ -164,7 +187,7 @@ final class GroupCommitter implements AutoCloseable {
       return;
     }
     for (int i = 0; i < group.size(); i++) {
-      group.get(i).done().complete(results.get(i));
+      group.get(i).complete(results.get(i));
     }
   }
 
