@@ -3,6 +3,7 @@ package dev.outpost.edge;
 import dev.outpost.edge.internal.Epochs;
 import dev.outpost.edge.internal.Schema;
 import dev.outpost.edge.internal.StoreFile;
+import dev.outpost.sqlite.Migrations;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -145,10 +146,11 @@ public final class StoreRepair {
       s.execute("PRAGMA auto_vacuum = INCREMENTAL");
       s.execute("PRAGMA journal_mode = WAL");
       s.execute("PRAGMA synchronous = FULL");
-      for (String ddl : Schema.CREATE) {
-        s.execute(ddl);
-      }
     }
+    out.setAutoCommit(false);
+    Schema.MIGRATIONS.migrate(out, Migrations.Ledger.USER_VERSION, "salvage target");
+    out.commit();
+    out.setAutoCommit(true);
   }
 
   /** Copies rows with seq in [1, upper] window by window; returns rows copied. */

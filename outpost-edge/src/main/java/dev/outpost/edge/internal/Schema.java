@@ -1,5 +1,7 @@
 package dev.outpost.edge.internal;
 
+import dev.outpost.sqlite.Migrations;
+
 /**
  * The on-disk format of an outbox store: one SQLite file {@code outbox.db} (plus its
  * {@code -wal}/{@code -shm} while open) in the store directory.
@@ -35,6 +37,12 @@ package dev.outpost.edge.internal;
  *
  * Pragmas: page_size 4096 and auto_vacuum INCREMENTAL (set before the first table),
  * journal_mode WAL, synchronous FULL (the WAL is fsync'd at every commit).
+ *
+ * <p>Schema changes are numbered {@link #MIGRATIONS}, recorded in {@code PRAGMA user_version} and
+ * run at open in the opening transaction. {@code meta.format} is the compatibility promise on top:
+ * a version that reads format 1 reads every migration of it. A version from before numbered
+ * migrations leaves {@code user_version} as it is; the safety net for its rows is the fill-in of
+ * sizes at open ({@code StoreFile}).
  */
 public final class Schema {
   public static final int FORMAT = 1;
@@ -57,7 +65,7 @@ public final class Schema {
   /** The size column, for stores made before it (rows there get -1 until filled in at open). */
   static final String ADD_SIZE = "ALTER TABLE records ADD COLUMN size INTEGER NOT NULL DEFAULT -1";
 
-  public static final String[] CREATE = {
+  static final String[] CREATE = {
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS records (seq INTEGER PRIMARY KEY, topic TEXT NOT NULL,"
         + " priority INTEGER NOT NULL, ts INTEGER NOT NULL, expires_at INTEGER, headers BLOB,"
@@ -70,6 +78,20 @@ public final class Schema {
         + " priority INTEGER NOT NULL, ts INTEGER NOT NULL, headers BLOB, payload BLOB NOT NULL,"
         + " reason TEXT NOT NULL, attempts INTEGER NOT NULL, dead_at INTEGER NOT NULL)",
   };
+
+  /**
+   * The outbox's migrations, in order. Each checks what it changes, so a store from before
+   * numbered migrations (user_version 0), whatever its shape, comes out at the newest number.
+   */
+  public static final Migrations MIGRATIONS = Migrations.of("Outbox",
+      new Migrations.Migration(1, "tables meta, records, dead_letters and their indexes", s -> {
+        for (String ddl : CREATE) {
+          s.execute(ddl);
+        }
+      }),
+      new Migrations.Migration(2, "records.size column and the drain index (state, priority, seq, size)",
+          StoreFile::upgradeDrainIndex),
+      new Migrations.Migration(3, "drop the records_lane index", StoreFile::dropLaneIndex));
 
   static final String INSERT =
       "INSERT INTO records (seq, topic, priority, ts, expires_at, headers, payload, size)"

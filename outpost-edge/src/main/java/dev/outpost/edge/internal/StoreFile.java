@@ -7,6 +7,7 @@ import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import dev.outpost.sqlite.Migrations;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -100,22 +101,19 @@ public final class StoreFile {
       }
       s.execute("BEGIN IMMEDIATE");
       try {
+        if (!created && meta.getOrDefault("format", 0L) != Schema.FORMAT) {
+          throw new OutboxStorageException("outbox " + db + " has format " + meta.get("format")
+              + ", this version reads format " + Schema.FORMAT + "; open it with a matching version", null);
+        }
+        Schema.MIGRATIONS.migrate(c, Migrations.Ledger.USER_VERSION, db.toString());
         if (created) {
-          for (String ddl : Schema.CREATE) {
-            s.execute(ddl);
-          }
           long epoch = Epochs.newEpoch();
           putMeta(c, "format", Schema.FORMAT);
           putMeta(c, "epoch", epoch);
           putMeta(c, "created_at", clock.millis());
           putMeta(c, "last_seq", 0);
           meta = readMeta(s);
-        } else if (meta.getOrDefault("format", 0L) != Schema.FORMAT) {
-          throw new OutboxStorageException("outbox " + db + " has format " + meta.get("format")
-              + ", this version reads format " + Schema.FORMAT + "; open it with a matching version", null);
         }
-        upgradeDrainIndex(s, db);
-        dropLaneIndex(s, db);
         putMeta(c, "clean", 0);
         s.execute("COMMIT");
       } catch (SQLException | RuntimeException e) {
@@ -215,7 +213,7 @@ public final class StoreFile {
    * store as before (it puts its own index shape back, and its rows get -1: both are redone at
    * the next open by this one). Crash-safe: runs inside the opening transaction.
    */
-  private static void upgradeDrainIndex(Statement s, Path db) throws SQLException {
+  static void upgradeDrainIndex(Statement s) throws SQLException {
     boolean hasSize = false;
     try (ResultSet rs = s.executeQuery("SELECT 1 FROM pragma_table_info('records') WHERE name = 'size'")) {
       hasSize = rs.next();
@@ -232,7 +230,7 @@ public final class StoreFile {
       s.execute("DROP INDEX IF EXISTS records_drain");
       s.execute(FILL_IN_SIZES);
       s.execute(Schema.DRAIN_INDEX);
-      log.info("Outbox {}: drain index rebuilt with the record size column in {} ms (once)", db,
+      log.info("Outbox: drain index rebuilt with the record size column in {} ms (once)",
           (System.nanoTime() - started) / 1_000_000);
     }
   }
@@ -283,14 +281,14 @@ public final class StoreFile {
    * so it is dropped once (inside the opening transaction: a crash leaves it either there or
    * gone, both readable). Its pages go to the freelist, which housekeeping vacuums.
    */
-  private static void dropLaneIndex(Statement s, Path db) throws SQLException {
+  static void dropLaneIndex(Statement s) throws SQLException {
     try (ResultSet rs = s.executeQuery("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'records_lane'")) {
       if (!rs.next()) {
         return;
       }
     }
     s.execute("DROP INDEX IF EXISTS records_lane");
-    log.info("Outbox {}: lane index dropped (once; leases around excluded lanes scan the drain index)", db);
+    log.info("Outbox: lane index dropped (once; leases around excluded lanes scan the drain index)");
   }
 
   public static Connection connect(Path db) throws SQLException {

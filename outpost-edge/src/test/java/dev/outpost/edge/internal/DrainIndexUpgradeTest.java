@@ -1,12 +1,14 @@
 package dev.outpost.edge.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.core.Priority;
 import dev.outpost.edge.LeaseRequest;
 import dev.outpost.edge.Outbox;
 import dev.outpost.edge.OutboxConfig;
 import dev.outpost.edge.OutboxStats;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -63,7 +65,9 @@ class DrainIndexUpgradeTest {
   void aStoreWithoutTheSizeColumnGetsItAndTheCountsStayExact() throws Exception {
     appendRecords();
     try (Connection c = connect(); Statement s = c.createStatement()) {
-      // the shape of a store from before the column: the size was an index expression
+      // the shape of a store from before the column (and before numbered migrations): the size
+      // was an index expression
+      s.execute("PRAGMA user_version = 0");
       s.execute("DROP INDEX records_drain");
       s.execute("ALTER TABLE records DROP COLUMN size");
       s.execute("CREATE INDEX records_drain ON records (state, priority, seq, length(payload))");
@@ -75,6 +79,7 @@ class DrainIndexUpgradeTest {
   void aStoreWithTheOldestDrainIndexIsRebuilt() throws Exception {
     appendRecords();
     try (Connection c = connect(); Statement s = c.createStatement()) {
+      s.execute("PRAGMA user_version = 0");
       s.execute("DROP INDEX records_drain");
       s.execute("ALTER TABLE records DROP COLUMN size");
       s.execute("CREATE INDEX records_drain ON records (state, priority, seq)");
@@ -90,5 +95,27 @@ class DrainIndexUpgradeTest {
       s.execute("UPDATE records SET size = -1 WHERE seq % 2 = 0");
     }
     assertUpgradedWithExactCounts();
+  }
+
+  @Test
+  void aStoreGetsTheNewestSchemaVersionAndOneFromANewerVersionIsRefusedUnchanged() throws Exception {
+    appendRecords();
+    try (Connection c = connect(); Statement s = c.createStatement()) {
+      try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+        rs.next();
+        assertThat(rs.getInt(1)).isEqualTo(Schema.MIGRATIONS.latest());
+      }
+      s.execute("PRAGMA user_version = " + (Schema.MIGRATIONS.latest() + 1));
+    }
+    assertThatThrownBy(() -> Outbox.open(dir, OutboxConfig.defaults()))
+        .hasMessageContaining("has schema version " + (Schema.MIGRATIONS.latest() + 1))
+        .hasMessageContaining("written by a newer version");
+    try (Connection c = connect(); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT count(*) FROM records")) {
+      rs.next();
+      assertThat(rs.getLong(1)).as("records kept").isEqualTo(RECORDS);
+    }
+    assertThat(Files.list(dir).filter(p -> p.getFileName().toString().contains("corrupt")).count())
+        .as("not moved aside as corrupt").isZero();
   }
 }

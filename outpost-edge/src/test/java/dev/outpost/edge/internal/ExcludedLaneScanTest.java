@@ -50,6 +50,7 @@ class ExcludedLaneScanTest {
     assertThat(laneIndexExists()).as("a store made now has no lane index").isFalse();
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(Schema.DB_FILE));
         Statement s = c.createStatement()) {
+      s.execute("PRAGMA user_version = 0"); // a store from before numbered migrations
       s.execute("CREATE INDEX records_lane ON records (state, priority, topic, seq)"); // the old shape
     }
     assertThat(laneIndexExists()).isTrue();

@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.outpost.core.Message;
 import dev.outpost.server.DeviceInfo;
 import dev.outpost.server.StoredRecord;
+import dev.outpost.sqlite.Migrations;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -51,8 +52,15 @@ public final class PostgresStore implements Store {
         + " duplicates BIGINT NOT NULL DEFAULT 0, rejected BIGINT NOT NULL DEFAULT 0,"
         + " health TEXT, health_at BIGINT NOT NULL DEFAULT 0)",
     "CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    // Later schema versions add their ALTER TABLE ... ADD COLUMN IF NOT EXISTS lines here.
   };
+
+  /** Numbered schema changes, recorded in the table schema_version; a new one goes at the end. */
+  static final Migrations MIGRATIONS = Migrations.of("PostgreSQL server store",
+      new Migrations.Migration(1, "tables messages, devices, settings", s -> {
+        for (String ddl : SCHEMA) {
+          s.execute(ddl);
+        }
+      }));
 
   private static final String INSERT =
       "INSERT INTO messages (" + JdbcQueries.INSERT_MESSAGE_COLUMNS + ")"
@@ -98,10 +106,8 @@ public final class PostgresStore implements Store {
       store.tx(c -> {
         try (Statement s = c.createStatement()) {
           s.execute("SELECT pg_advisory_xact_lock(" + SCHEMA_LOCK + ")");
-          for (String ddl : SCHEMA) {
-            s.execute(ddl);
-          }
         }
+        MIGRATIONS.migrate(c, Migrations.Ledger.TABLE, where);
         return null;
       });
     } catch (RuntimeException e) {

@@ -3,6 +3,7 @@ package dev.outpost.server.internal;
 import dev.outpost.core.Message;
 import dev.outpost.server.DeviceInfo;
 import dev.outpost.server.StoredRecord;
+import dev.outpost.sqlite.Migrations;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -56,6 +57,14 @@ public final class SqliteStore implements Store {
     "CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
   };
 
+  /** Numbered schema changes, recorded in {@code PRAGMA user_version}; a new one goes at the end. */
+  static final Migrations MIGRATIONS = Migrations.of("SQLite server store",
+      new Migrations.Migration(1, "tables messages, devices, settings", s -> {
+        for (String ddl : SCHEMA) {
+          s.execute(ddl);
+        }
+      }));
+
   private final Path file;
   private final Connection writer; // used only on the committer's thread
   private final Connection reader; // guarded by readLock
@@ -107,11 +116,10 @@ public final class SqliteStore implements Store {
         // ~7% of the process's CPU in a drain). A burst beyond that (a long reader held the WAL
         // back) gives its space back at the next restart.
         s.execute("PRAGMA journal_size_limit=" + checkpointWalBytes * 4);
-        for (String ddl : SCHEMA) {
-          s.execute(ddl);
-        }
       }
       w.setAutoCommit(false);
+      MIGRATIONS.migrate(w, Migrations.Ledger.USER_VERSION, file.toString());
+      w.commit();
       r = connect(file);
       return new SqliteStore(file, w, r, timeout, checkpointWalBytes);
     } catch (Exception e) {
