@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * urgent record.
  * Warnings are logged once per crossing of 80% and 90%, not per record.
  *
- * <p>Used under {@code CommitLoop.commitLock}, except {@link #used()} and {@link #warningLevel()}.
+ * <p>Used under the writer's lock ({@code CommitLoop}'s {@code SingleWriter}), except {@link #used()} and {@link #warningLevel()}.
  */
 final class Budget {
   private static final Logger log = LoggerFactory.getLogger(Budget.class);
@@ -85,20 +85,19 @@ final class Budget {
    * Admits {@code bytes} more of {@code priority} into the transaction, evicting LOW if allowed;
    * returns null, or the exception to fail the append with (nothing written for it).
    */
-  OutboxFullException admit(Txn txn, int rank, long bytes, Tally live) throws SQLException {
+  OutboxFullException admit(Txn txn, int rank, long bytes, LiveTally live) throws SQLException {
     if (fits(rank, bytes)) {
       used += bytes;
       return null;
     }
-    if (config.evictLowWhenFull() && live.pendingCount[3] + txn.delta.pendingCount[3] > 0) {
+    if (config.evictLowWhenFull() && live.pending(3) + txn.delta.pendingCount[3] > 0) {
       evictLow(txn);
       if (fits(rank, bytes)) {
         used += bytes;
         return null;
       }
     }
-    Tally now = new Tally();
-    now.add(live);
+    Tally now = live.snapshot();
     now.add(txn.delta);
     String rule = rank <= Priority.HIGH.rank()
         ? "CRITICAL and HIGH records are never evicted"
@@ -156,9 +155,9 @@ final class Budget {
   }
 
   /** Evicts LOW when over the high watermark (housekeeping), if allowed. */
-  void evictIfOverHighWatermark(Txn txn, Tally live) throws SQLException {
+  void evictIfOverHighWatermark(Txn txn, LiveTally live) throws SQLException {
     measure(txn);
-    if (config.evictLowWhenFull() && live.pendingCount[3] > 0
+    if (config.evictLowWhenFull() && live.pending(3) > 0
         && used > config.budgetBytes() * config.highWatermark()) {
       evictLow(txn);
     }

@@ -56,14 +56,14 @@ final class CommitLoop {
   private final DiskReserve reserve;
   private final OutboxConfig config;
   private final Budget budget;
-  private final Tally live;
+  private final LiveTally live;
   private final String store;
   private final CommitFault fault;
   private PreparedStatement insert;
   private long nextSeq;
   private volatile long lastSeq;
 
-  CommitLoop(WriteConnection connection, DiskReserve reserve, OutboxConfig config, Budget budget, Tally live,
+  CommitLoop(WriteConnection connection, DiskReserve reserve, OutboxConfig config, Budget budget, LiveTally live,
       long lastSeq, String store, String threadName, CommitFault fault) {
     this.connection = connection;
     this.reserve = reserve;
@@ -315,9 +315,7 @@ final class CommitLoop {
     budget.measure(txn);
     fault.beforeCommit((int) records);
     exec("COMMIT");
-    synchronized (live) {
-      live.add(txn.delta);
-    }
+    live.add(txn.delta);
   }
 
   private static void addCounter(PreparedStatement c, String key, long add) throws SQLException {

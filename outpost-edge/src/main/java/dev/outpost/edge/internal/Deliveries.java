@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * {@code attempts} counts the earlier leases that did not end in an ack or a crash. A restart
  * starts with no leases: every row is pending again.
  *
- * <p>Used under {@code CommitLoop.commitLock} (the writer thread or a direct committer).
+ * <p>Used under the writer's lock ({@code CommitLoop}'s {@code SingleWriter}) (the writer thread or a direct committer).
  */
 final class Deliveries {
   private static final Logger log = LoggerFactory.getLogger(Deliveries.class);
@@ -73,7 +73,7 @@ final class Deliveries {
   private final String store;
   private final LeaseTable leases;
   private final long minScanRows;
-  /** Records acked since open (under commitLock); housekeeping reads the drain's pace from it. */
+  /** Records acked since open (under the writer's lock); housekeeping reads the drain's pace from it. */
   private long acked;
 
   Deliveries(long epoch, boolean retainAcked, String store, LeaseTable leases) {

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * the drain frees those pages itself, and the next run after it ends (or stalls) gives the space
  * back with few moves. The WAL is truncated every run.
  *
- * <p>Runs under {@code CommitLoop.commitLock}. A crash mid-run loses nothing: each chunk commits alone.
+ * <p>Runs under the writer's lock ({@code CommitLoop}'s {@code SingleWriter}). A crash mid-run loses nothing: each chunk commits alone.
  */
 final class Housekeeper {
   private static final Logger log = LoggerFactory.getLogger(Housekeeper.class);
@@ -70,7 +70,7 @@ final class Housekeeper {
   private final Deliveries deliveries;
   private final LeaseTable leases;
   private final Budget budget;
-  private final Tally live;
+  private final LiveTally live;
   private final OutboxConfig config;
   private final DiskReserve reserve;
   private final String store;
@@ -79,7 +79,7 @@ final class Housekeeper {
   private long ackedAtLastRun;
   private long lastRunAt;
 
-  Housekeeper(CommitLoop loop, Deliveries deliveries, LeaseTable leases, Budget budget, Tally live,
+  Housekeeper(CommitLoop loop, Deliveries deliveries, LeaseTable leases, Budget budget, LiveTally live,
       OutboxConfig config, DiskReserve reserve, String store, WalCheckpointer checkpointer) {
     this.checkpointer = checkpointer;
     this.loop = loop;
@@ -113,11 +113,7 @@ final class Housekeeper {
       } while (n == CHUNK && ++chunks < MAX_CHUNKS);
     }
     loop.inTransaction(txn -> {
-      Tally now = new Tally();
-      synchronized (live) {
-        now.add(live);
-      }
-      budget.evictIfOverHighWatermark(txn, now);
+      budget.evictIfOverHighWatermark(txn, live);
       return null;
     });
     boolean morePages = reclaimSpace(reserve.full() ? Long.MAX_VALUE : VACUUM_PAGES_PER_RUN, drainEndsSoon());
@@ -135,10 +131,7 @@ final class Housekeeper {
     long elapsed = Math.max(1, now - lastRunAt);
     ackedAtLastRun = acked;
     lastRunAt = now;
-    long liveRecords;
-    synchronized (live) {
-      liveRecords = live.pendingTotal() + live.inFlight;
-    }
+    long liveRecords = live.live();
     long waitMillis = DRAIN_WAIT_RUNS * config.housekeepingInterval().toMillis();
     return ackedSince > 0 && (double) ackedSince / elapsed * waitMillis >= liveRecords;
   }

@@ -24,7 +24,7 @@ import java.util.PriorityQueue;
  *
  * <p>Changes made inside a transaction register undo actions on the {@link Txn}; when the
  * transaction rolls back they run, so the table matches what is committed. Not thread-safe: used
- * only under {@code CommitLoop.commitLock}, except {@link #scanFromVolatile} (stats, any thread).
+ * only under the writer's lock ({@code CommitLoop}'s {@code SingleWriter}), except {@link #scanFromVolatile} (stats, any thread).
  */
 final class LeaseTable {
   /** One leased record: what is needed to make it pending again without reading it. */

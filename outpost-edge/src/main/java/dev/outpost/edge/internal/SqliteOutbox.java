@@ -56,7 +56,7 @@ public final class SqliteOutbox implements Outbox {
   private final OutboxConfig config;
   private final long epoch;
   private final int corruptMovedAside;
-  private final Tally live;
+  private final LiveTally live;
   private final Budget budget;
   private final CommitLoop loop;
   private final Deliveries deliveries;
@@ -84,13 +84,14 @@ public final class SqliteOutbox implements Outbox {
     this.reserve = new DiskReserve(dir, store);
     this.epoch = opened.meta("epoch");
     this.corruptMovedAside = opened.corruptMovedAside();
-    this.live = new Tally();
-    live.evicted = opened.meta("evicted");
-    live.expired = opened.meta("expired");
-    live.deadLettered = opened.meta("dead_lettered");
-    live.purged = opened.meta("purged");
+    Tally atOpen = new Tally();
+    atOpen.evicted = opened.meta("evicted");
+    atOpen.expired = opened.meta("expired");
+    atOpen.deadLettered = opened.meta("dead_lettered");
+    atOpen.purged = opened.meta("purged");
     this.budget = new Budget(config, leases, store);
-    long lastSeq = StoreFile.recover(opened.connection(), live, opened.meta("last_seq"), store);
+    long lastSeq = StoreFile.recover(opened.connection(), atOpen, opened.meta("last_seq"), store);
+    this.live = new LiveTally(atOpen);
     this.loop = new CommitLoop(write, reserve, config, budget, live, lastSeq, store, dir.getFileName().toString(), fault);
     this.deliveries = new Deliveries(epoch, config.ackedRetention().isPositive(), store, leases);
     Path dbFile = StoreFile.dbPath(dir);
@@ -253,10 +254,7 @@ public final class SqliteOutbox implements Outbox {
   @Override
   public OutboxStats stats() {
     ensureOpen();
-    Tally t = new Tally();
-    synchronized (live) {
-      t.add(live);
-    }
+    Tally t = live.snapshot();
     return new OutboxStats(t.countMap(), t.bytesMap(), t.inFlight, t.deadLetters, t.evicted, t.expired,
         t.deadLettered, budget.used(), config.budgetBytes(), budget.warningLevel(), oldestPendingAge(t),
         epoch, loop.lastSeq(), corruptMovedAside, t.purged, reserve.refusals(), reserve.lastError());

@@ -7,8 +7,8 @@ import java.util.Map;
 /**
  * Record counts and payload bytes of a store, or the change one transaction makes to them. The
  * writer builds a change while a transaction runs and adds it to the live tally only after the
- * commit succeeded, so a failed commit leaves the counts untouched. Not thread-safe: the owner
- * synchronizes.
+ * commit succeeded ({@link LiveTally}), so a failed commit leaves the counts untouched. Not
+ * thread-safe: a transaction's change belongs to its writer, the live counts to {@link LiveTally}.
  */
 final class Tally {
   final long[] pendingCount = new long[4];

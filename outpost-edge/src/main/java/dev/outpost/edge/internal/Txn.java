@@ -11,7 +11,7 @@ import java.util.Map;
  * One write transaction: the connection, the time it started, the change it makes to the
  * counts ({@link Tally}), applied only after it commits, and undo actions for in-memory state
  * changed inside it (the {@link LeaseTable}), run if it rolls back. Used by one thread at a time, under
- * {@code CommitLoop.commitLock}.
+ * the writer's lock ({@code CommitLoop}'s {@code SingleWriter}).
  */
 final class Txn {
   final Connection connection;

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * the transaction (BEGIN IMMEDIATE + ROLLBACK); if not, it closes the connection and opens a new
  * one with the same pragmas, re-preparing statements lazily (counted, logged once each time).
  *
- * <p>Not thread-safe: used under {@code CommitLoop.commitLock}. Durability: a reopen loses
+ * <p>Not thread-safe: used under the writer's lock ({@code CommitLoop}'s {@code SingleWriter}). Durability: a reopen loses
  * nothing committed; the failed transaction was never acknowledged.
  */
 final class WriteConnection {
