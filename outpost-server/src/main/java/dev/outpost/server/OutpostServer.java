@@ -44,14 +44,14 @@ public final class OutpostServer implements AutoCloseable {
   public static OutpostServer start(ServerConfig config) {
     ServerStore store = ServerStore.open(config);
     try {
-      AdminAuth admin = AdminAuth.init(config.adminToken(), store.internal(), new Tokens(new SecureRandom()));
+      AdminAuth admin = AdminAuth.init(config.adminToken(), store.internal().adminTokens(), new Tokens(new SecureRandom()));
       ServerMetrics metrics = new ServerMetrics(store.internal());
       ServerRoutes routes =
           new ServerRoutes(
               store.internal(),
               metrics,
               new IngestHandler(config, store.internal(), store.registry(), metrics),
-              new ReadRoutes(config, store.internal(), store.registry(), admin));
+              new ReadRoutes(config, store.internal(), store.internal().devices(), store.registry(), admin));
       WebServer web =
           WebServer.builder()
               .host(config.host())

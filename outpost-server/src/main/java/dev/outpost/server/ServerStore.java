@@ -20,7 +20,7 @@ public final class ServerStore implements AutoCloseable {
 
   private ServerStore(Store store, ServerConfig config) {
     this.store = store;
-    this.devices = new DeviceRegistry(store, new Tokens(new SecureRandom()), config.clock(), config.authCacheTtl());
+    this.devices = new DeviceRegistry(store.devices(), new Tokens(new SecureRandom()), config.clock(), config.authCacheTtl());
   }
 
   /** Opens (and creates or migrates) the store the config names. */

@@ -19,7 +19,7 @@ public final class AdminAuth {
   }
 
   /** Uses the configured token, else the store's, else makes and stores a new one. */
-  public static AdminAuth init(String configured, Store store, Tokens tokens) {
+  public static AdminAuth init(String configured, AdminTokenStore store, Tokens tokens) {
     if (configured != null) {
       return new AdminAuth(Tokens.hash(configured), null);
     }

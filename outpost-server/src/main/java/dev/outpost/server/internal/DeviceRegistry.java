@@ -22,13 +22,13 @@ public final class DeviceRegistry implements Devices {
 
   private record Cached(String tokenHash, String deviceId, long expiresAt) {}
 
-  private final Store store;
+  private final DeviceStore store;
   private final Tokens tokens;
   private final Clock clock;
   private final long ttlMillis;
   private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
-  public DeviceRegistry(Store store, Tokens tokens, Clock clock, Duration cacheTtl) {
+  public DeviceRegistry(DeviceStore store, Tokens tokens, Clock clock, Duration cacheTtl) {
     this.store = store;
     this.tokens = tokens;
     this.clock = clock;

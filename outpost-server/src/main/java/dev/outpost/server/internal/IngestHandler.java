@@ -38,12 +38,12 @@ public final class IngestHandler implements Handler {
 
   private final ServerConfig config;
   private final RecordLimits limits;
-  private final Store store;
+  private final MessageStore store;
   private final DeviceRegistry devices;
   private final ServerMetrics metrics;
   private final BatchChains chains = new BatchChains();
 
-  public IngestHandler(ServerConfig config, Store store, DeviceRegistry devices, ServerMetrics metrics) {
+  public IngestHandler(ServerConfig config, MessageStore store, DeviceRegistry devices, ServerMetrics metrics) {
     this.config = config;
     this.limits = new RecordLimits(config.maxTopicBytes(), config.maxPayloadBytes(), config.maxHeaderBytes());
     this.store = store;
@@ -119,7 +119,7 @@ public final class IngestHandler implements Handler {
     boolean[] stored;
     try {
       CompletableFuture<boolean[]> commit =
-          store.submit(new Store.Write(device, batch.epoch(), accepted, rejected, receivedAt), predecessor);
+          store.submit(new MessageStore.Write(device, batch.epoch(), accepted, rejected, receivedAt), predecessor);
       if (link != null) {
         link.queued(commit); // successors chained to this batch may queue behind it now
       }

@@ -3,7 +3,6 @@ package dev.outpost.server.internal;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.outpost.core.Message;
-import dev.outpost.server.DeviceInfo;
 import dev.outpost.server.StoredRecord;
 import dev.outpost.sqlite.Migrations;
 import java.sql.Connection;
@@ -16,7 +15,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -36,7 +34,7 @@ import java.util.concurrent.CompletableFuture;
  * sharing the database. The cost is that ingest commits are serialized (each carries whole
  * batches). Thread-safe; durability is PostgreSQL's (synchronous_commit as configured).
  */
-public final class PostgresStore implements Store {
+public final class PostgresStore implements Store, JdbcAccess {
   /** Advisory lock key taken around every ingest insert ("OUTPOST1" as a long). */
   static final long INGEST_LOCK = 0x4F5554504F535431L;
   private static final long SCHEMA_LOCK = INGEST_LOCK + 1;
@@ -74,6 +72,7 @@ public final class PostgresStore implements Store {
   private final HikariDataSource pool;
   private final String where;
   private final GroupCommitter committer;
+  private final JdbcDeviceStore deviceStore = new JdbcDeviceStore(this);
 
   private PostgresStore(HikariDataSource pool, String where, Duration timeout) {
     this.pool = pool;
@@ -231,48 +230,21 @@ public final class PostgresStore implements Store {
     return tx(c -> JdbcQueries.page(c, after, limit, device, topic));
   }
 
+
+
+
+
+
+
+
   @Override
-  public void addDevice(String deviceId, String tokenHash, long now) {
-    tx(c -> {
-      JdbcQueries.addDevice(c, deviceId, tokenHash, now);
-      return null;
-    });
+  public DeviceStore devices() {
+    return deviceStore;
   }
 
   @Override
-  public boolean revokeDevice(String deviceId, long now) {
-    return tx(c -> JdbcQueries.revokeDevice(c, deviceId, now));
-  }
-
-  @Override
-  public Optional<String> deviceForToken(String tokenHash) {
-    return tx(c -> JdbcQueries.deviceForToken(c, tokenHash));
-  }
-
-  @Override
-  public List<DeviceInfo> devices() {
-    return tx(JdbcQueries::devices);
-  }
-
-  @Override
-  public void putHealth(String deviceId, String json, long now) {
-    tx(c -> {
-      JdbcQueries.putHealth(c, deviceId, json, now);
-      return null;
-    });
-  }
-
-  @Override
-  public Optional<String> adminTokenHash() {
-    return tx(c -> JdbcQueries.setting(c, "admin_token_hash"));
-  }
-
-  @Override
-  public String initAdminTokenHash(String hash) {
-    return tx(c -> {
-      JdbcQueries.insertSettingIfAbsent(c, "admin_token_hash", hash);
-      return JdbcQueries.setting(c, "admin_token_hash").orElseThrow();
-    });
+  public AdminTokenStore adminTokens() {
+    return deviceStore;
   }
 
   @Override
@@ -285,9 +257,14 @@ public final class PostgresStore implements Store {
     });
   }
 
-  @FunctionalInterface
-  private interface Work<T> {
-    T run(Connection c) throws SQLException;
+  @Override
+  public <T> T read(Work<T> work) {
+    return tx(work);
+  }
+
+  @Override
+  public <T> T write(Work<T> work) {
+    return tx(work);
   }
 
   /** Runs work in one transaction: commit on success, rollback on any failure. */

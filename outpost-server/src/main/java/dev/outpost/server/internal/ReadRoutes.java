@@ -36,13 +36,15 @@ public final class ReadRoutes {
   static final int MAX_HEALTH_BYTES = 16 << 10;
 
   private final ServerConfig config;
-  private final Store store;
+  private final MessageStore store;
+  private final DeviceStore deviceStore;
   private final DeviceRegistry devices;
   private final AdminAuth admin;
 
-  public ReadRoutes(ServerConfig config, Store store, DeviceRegistry devices, AdminAuth admin) {
+  public ReadRoutes(ServerConfig config, MessageStore store, DeviceStore deviceStore, DeviceRegistry devices, AdminAuth admin) {
     this.config = config;
     this.store = store;
+    this.deviceStore = deviceStore;
     this.devices = devices;
     this.admin = admin;
   }
@@ -151,7 +153,7 @@ public final class ReadRoutes {
     }
     byte[] raw = HttpBodies.read(req, MAX_HEALTH_BYTES);
     jsonObject(raw);
-    store.putHealth(device, new String(raw, StandardCharsets.UTF_8), config.clock().millis());
+    deviceStore.putHealth(device, new String(raw, StandardCharsets.UTF_8), config.clock().millis());
     sendJson(res, 200, g -> {
       g.writeStartObject();
       g.writeStringField("device", device);

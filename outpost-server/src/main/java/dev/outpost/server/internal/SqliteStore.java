@@ -1,7 +1,5 @@
 package dev.outpost.server.internal;
 
-import dev.outpost.core.Message;
-import dev.outpost.server.DeviceInfo;
 import dev.outpost.server.StoredRecord;
 import dev.outpost.sqlite.Migrations;
 import java.nio.file.Files;
@@ -14,7 +12,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * copied, and then has the writer thread copy the rest between two groups
  * ({@link #finishCheckpoint}), so the WAL restarts and stays bounded however busy ingest is.
  */
-public final class SqliteStore implements Store {
+public final class SqliteStore implements Store, JdbcAccess {
   private static final Logger LOG = LoggerFactory.getLogger(SqliteStore.class);
   static final int MAX_GROUP_RECORDS = 20_000;
 
@@ -72,10 +69,7 @@ public final class SqliteStore implements Store {
   private final GroupCommitter committer;
   private final SqliteCheckpointer checkpointer;
 
-  @FunctionalInterface
-  private interface Work<T> {
-    T run(Connection c) throws SQLException;
-  }
+  private final JdbcDeviceStore deviceStore = new JdbcDeviceStore(this);
 
   private SqliteStore(
       Path file, Connection writer, Connection reader, Duration timeout, long checkpointWalBytes)
@@ -158,48 +152,21 @@ public final class SqliteStore implements Store {
     return read(c -> JdbcQueries.page(c, after, limit, device, topic));
   }
 
+
+
+
+
+
+
+
   @Override
-  public void addDevice(String deviceId, String tokenHash, long now) {
-    write(c -> {
-      JdbcQueries.addDevice(c, deviceId, tokenHash, now);
-      return null;
-    });
+  public DeviceStore devices() {
+    return deviceStore;
   }
 
   @Override
-  public boolean revokeDevice(String deviceId, long now) {
-    return write(c -> JdbcQueries.revokeDevice(c, deviceId, now));
-  }
-
-  @Override
-  public Optional<String> deviceForToken(String tokenHash) {
-    return read(c -> JdbcQueries.deviceForToken(c, tokenHash));
-  }
-
-  @Override
-  public List<DeviceInfo> devices() {
-    return read(JdbcQueries::devices);
-  }
-
-  @Override
-  public void putHealth(String deviceId, String json, long now) {
-    write(c -> {
-      JdbcQueries.putHealth(c, deviceId, json, now);
-      return null;
-    });
-  }
-
-  @Override
-  public Optional<String> adminTokenHash() {
-    return read(c -> JdbcQueries.setting(c, "admin_token_hash"));
-  }
-
-  @Override
-  public String initAdminTokenHash(String hash) {
-    return write(c -> {
-      JdbcQueries.insertSettingIfAbsent(c, "admin_token_hash", hash);
-      return JdbcQueries.setting(c, "admin_token_hash").orElseThrow();
-    });
+  public AdminTokenStore adminTokens() {
+    return deviceStore;
   }
 
   @Override
@@ -212,7 +179,8 @@ public final class SqliteStore implements Store {
     });
   }
 
-  private <T> T read(Work<T> work) {
+  @Override
+  public <T> T read(Work<T> work) {
     synchronized (readLock) {
       try {
         return work.run(reader);
@@ -238,7 +206,8 @@ public final class SqliteStore implements Store {
   }
 
   /** A small write in its own transaction on the writer thread. */
-  private <T> T write(Work<T> work) {
+  @Override
+  public <T> T write(Work<T> work) {
     return committer.exclusive(() -> {
       try {
         T result = work.run(writer);

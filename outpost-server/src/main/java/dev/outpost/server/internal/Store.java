@@ -1,75 +1,21 @@
 package dev.outpost.server.internal;
 
-import dev.outpost.core.Message;
-import dev.outpost.server.DeviceInfo;
-import dev.outpost.server.StoredRecord;
-import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-
 /**
- * What the server needs from a store; SQLite and PostgreSQL implement it and pass the same
- * contract tests. Every write method returns only after its transaction is durably committed.
- * Implementations are thread-safe. A failing write throws {@link StoreException} and leaves
- * nothing of itself behind (the transaction rolls back).
+ * What the server needs from a store, in three narrow parts: its records ({@link MessageStore},
+ * which this extends), its devices ({@link #devices()}) and the admin token hash
+ * ({@link #adminTokens()}). SQLite and PostgreSQL implement it and pass the same contract tests.
+ * Every write returns only after its transaction is durably committed. Implementations are
+ * thread-safe. A failing write throws {@link StoreException} and leaves nothing of itself behind
+ * (the transaction rolls back).
  */
-public interface Store extends AutoCloseable {
+public interface Store extends MessageStore, AutoCloseable {
 
-  /** One device's batch after validation: the records to store and how many were refused. */
-  record Write(String deviceId, long epoch, List<Message> messages, int rejected, long receivedAt) {}
+  DeviceStore devices();
 
-  /**
-   * Stores the records of one write, each at most once per (deviceId, epoch, seq).
-   *
-   * @return for each message in order: true if stored now, false if it was already stored
-   *     (before, or earlier in the same write)
-   */
-  default boolean[] ingest(Write write) {
-    return await(submit(write, null));
-  }
-
-  /**
-   * Queues a write without waiting: the future completes when it is committed (with what
-   * {@link #ingest} returns) or failed. Wait for it with {@link #await}.
-   *
-   * @param after null, or the future of a write queued before this one: this write is stored
-   *     only if that one commits (in the same transaction or an earlier one), and otherwise fails
-   *     with {@link PredecessorNotStoredException}
-   */
-  CompletableFuture<boolean[]> submit(Write write, CompletableFuture<?> after);
-
-  /** Waits for a {@link #submit}ted write, at most the store timeout; throws as {@link #ingest}. */
-  boolean[] await(CompletableFuture<boolean[]> commit);
-
-  /** Records with serverSeq > after, in server order; device and topic null for all. */
-  List<StoredRecord> page(long after, int limit, String device, String topic);
-
-  /** @throws IllegalArgumentException if the device exists */
-  void addDevice(String deviceId, String tokenHash, long now);
-
-  boolean revokeDevice(String deviceId, long now);
-
-  /** The active (not revoked) device whose token hashes to this, if any. */
-  Optional<String> deviceForToken(String tokenHash);
-
-  List<DeviceInfo> devices();
-
-  /** Stores a device's health report as given, with its receive time. */
-  void putHealth(String deviceId, String json, long now);
-
-  /** The stored admin token hash, if one was set. */
-  Optional<String> adminTokenHash();
-
-  /** Stores the admin hash unless one exists; returns the one in force afterwards. */
-  String initAdminTokenHash(String hash);
+  AdminTokenStore adminTokens();
 
   /** Throws {@link StoreException} if the store cannot be reached. */
   void ping();
-
-  /** Records accepted but not yet committed (for load shedding); 0 if not tracked. */
-  default int pendingRecords() {
-    return 0;
-  }
 
   @Override
   void close();

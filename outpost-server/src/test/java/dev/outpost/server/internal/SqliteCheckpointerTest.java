@@ -66,7 +66,7 @@ class SqliteCheckpointerTest {
     long bound = THRESHOLD + WRITE_WAL_BYTES + MARGIN;
     AtomicLong nextSeq = new AtomicLong(1);
     try (SqliteStore store = SqliteStore.open(dir, TIMEOUT, THRESHOLD)) {
-      store.addDevice("dev-1", "hash-1", 1);
+      store.devices().addDevice("dev-1", "hash-1", 1);
       for (int i = 0; i < WRITES; i++) {
         int n = i;
         assertThat(store.ingest(write(nextSeq.getAndAdd(PER_WRITE), PER_WRITE))).doesNotContain(false);
@@ -112,7 +112,7 @@ class SqliteCheckpointerTest {
     long written = (long) writes * perWrite * PAYLOAD_BYTES;
     long largest = 0;
     try (SqliteStore store = SqliteStore.open(dir, TIMEOUT, THRESHOLD)) {
-      store.addDevice("dev-1", "hash-1", 1);
+      store.devices().addDevice("dev-1", "hash-1", 1);
       Deque<CompletableFuture<boolean[]>> queued = new ArrayDeque<>();
       for (int i = 0; i < writes; i++) {
         queued.add(store.submit(write(1L + (long) i * perWrite, perWrite), null));

@@ -30,8 +30,8 @@ abstract class StoreContract {
   @BeforeEach
   void open() throws Exception {
     store = openStore();
-    store.addDevice("dev-1", "hash-1", 1000);
-    store.addDevice("dev-2", "hash-2", 1000);
+    store.devices().addDevice("dev-1", "hash-1", 1000);
+    store.devices().addDevice("dev-2", "hash-2", 1000);
   }
 
   @AfterEach
@@ -254,23 +254,23 @@ abstract class StoreContract {
 
   @Test
   void devicesTokensAndRevocation() {
-    assertThat(store.deviceForToken("hash-1")).contains("dev-1");
-    assertThat(store.deviceForToken("nope")).isEmpty();
-    assertThatThrownBy(() -> store.addDevice("dev-1", "other", 1))
+    assertThat(store.devices().deviceForToken("hash-1")).contains("dev-1");
+    assertThat(store.devices().deviceForToken("nope")).isEmpty();
+    assertThatThrownBy(() -> store.devices().addDevice("dev-1", "other", 1))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already exists");
-    assertThat(store.revokeDevice("dev-1", 5000)).isTrue();
-    assertThat(store.revokeDevice("dev-1", 6000)).isFalse();
-    assertThat(store.revokeDevice("ghost", 6000)).isFalse();
-    assertThat(store.deviceForToken("hash-1")).isEmpty();
+    assertThat(store.devices().revokeDevice("dev-1", 5000)).isTrue();
+    assertThat(store.devices().revokeDevice("dev-1", 6000)).isFalse();
+    assertThat(store.devices().revokeDevice("ghost", 6000)).isFalse();
+    assertThat(store.devices().deviceForToken("hash-1")).isEmpty();
     assertThat(device("dev-1").revokedAt()).isEqualTo(5000);
-    assertThat(store.devices()).extracting(DeviceInfo::deviceId).containsExactly("dev-1", "dev-2");
+    assertThat(store.devices().devices()).extracting(DeviceInfo::deviceId).containsExactly("dev-1", "dev-2");
   }
 
   @Test
   void countsAndHealthPerDevice() {
     store.ingest(new Store.Write("dev-2", 1, Batches.batch("dev-2", 1, 1, 3).messages(), 2, 100));
     store.ingest(write(Batches.batch("dev-2", 1, 2, 3), 200));
-    store.putHealth("dev-2", "{\"link\":\"ONLINE\"}", 300);
+    store.devices().putHealth("dev-2", "{\"link\":\"ONLINE\"}", 300);
     DeviceInfo d = device("dev-2");
     assertThat(d.stored()).isEqualTo(4);
     assertThat(d.duplicates()).isEqualTo(2);
@@ -278,15 +278,15 @@ abstract class StoreContract {
     assertThat(d.lastSeen()).isEqualTo(300);
     assertThat(d.healthJson()).isEqualTo("{\"link\":\"ONLINE\"}");
     assertThat(d.healthAt()).isEqualTo(300);
-    assertThatThrownBy(() -> store.putHealth("ghost", "{}", 1)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> store.devices().putHealth("ghost", "{}", 1)).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void adminHashIsSetOnce() {
-    assertThat(store.adminTokenHash()).isEmpty();
-    assertThat(store.initAdminTokenHash("first")).isEqualTo("first");
-    assertThat(store.initAdminTokenHash("second")).isEqualTo("first");
-    assertThat(store.adminTokenHash()).contains("first");
+    assertThat(store.adminTokens().adminTokenHash()).isEmpty();
+    assertThat(store.adminTokens().initAdminTokenHash("first")).isEqualTo("first");
+    assertThat(store.adminTokens().initAdminTokenHash("second")).isEqualTo("first");
+    assertThat(store.adminTokens().adminTokenHash()).contains("first");
   }
 
   @Test
@@ -296,6 +296,6 @@ abstract class StoreContract {
   }
 
   DeviceInfo device(String id) {
-    return store.devices().stream().filter(d -> d.deviceId().equals(id)).findFirst().orElseThrow();
+    return store.devices().devices().stream().filter(d -> d.deviceId().equals(id)).findFirst().orElseThrow();
   }
 }
