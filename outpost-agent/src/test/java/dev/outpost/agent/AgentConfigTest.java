@@ -41,7 +41,7 @@ class AgentConfigTest {
     assertThat(c.apiBind()).isEqualTo("127.0.0.1");
     assertThat(c.apiPort()).isEqualTo(7411);
     assertThat(c.drainTimeout()).isEqualTo(Duration.ofSeconds(5));
-    assertThat(c.syncConfig().contentEncoding()).isEqualTo(ContentEncoding.ZSTD);
+    assertThat(c.syncConfig().transport().contentEncoding()).isEqualTo(ContentEncoding.ZSTD);
     assertThat(c.syncConfig().toString())
         .isEqualTo(SyncConfig.builder(c.serverUrl(), "dev-1", "secret-token-123").build().toString());
     assertThat(c.syncConfig().leaseTimeout()).isEqualTo(Duration.ofMinutes(2));

@@ -204,7 +204,7 @@ public final class DrainBenchmark {
           .contentEncoding(encoding)
           .linger(Duration.ZERO)
           .build();
-      HttpTransport transport = new HttpTransport(config, Clock.systemUTC());
+      HttpTransport transport = new HttpTransport(config.transport(), Clock.systemUTC());
       Map<String, Long> cpuBefore = threadCpu();
       long processCpuBefore = processCpuNanos();
       long start = System.nanoTime();

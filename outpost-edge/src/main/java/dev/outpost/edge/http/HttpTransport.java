@@ -9,8 +9,8 @@ import dev.outpost.core.wire.WireCodec;
 import dev.outpost.core.wire.WireFormatException;
 import dev.outpost.edge.sync.ErrorKind;
 import dev.outpost.edge.sync.SendOutcome;
-import dev.outpost.edge.sync.SyncConfig;
 import dev.outpost.edge.sync.Transport;
+import dev.outpost.edge.sync.TransportConfig;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -67,7 +67,7 @@ public final class HttpTransport implements Transport {
   private final AtomicLong ingestBytesSent = new AtomicLong();
   private volatile boolean serverChains;
 
-  public HttpTransport(SyncConfig config, Clock clock) {
+  public HttpTransport(TransportConfig config, Clock clock) {
     this.client =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)

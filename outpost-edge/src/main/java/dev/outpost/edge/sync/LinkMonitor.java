@@ -49,7 +49,7 @@ public final class LinkMonitor implements AutoCloseable {
       Instant lastFailureAt) {}
 
   private final Transport transport;
-  private final SyncConfig config;
+  private final LinkConfig config;
   private final Clock clock;
   private final LinkStateMachine machine;
   private final ScheduledExecutorService timer;
@@ -65,11 +65,11 @@ public final class LinkMonitor implements AutoCloseable {
   private String lastFailure;
   private Instant lastFailureAt;
 
-  public LinkMonitor(Transport transport, SyncConfig config, Clock clock) {
+  public LinkMonitor(Transport transport, LinkConfig config, Clock clock) {
     this.transport = transport;
     this.config = config;
     this.clock = clock;
-    this.machine = new LinkStateMachine(config.linkPolicy(), LinkState.OFFLINE, clock.millis());
+    this.machine = new LinkStateMachine(config.policy(), LinkState.OFFLINE, clock.millis());
     this.offlineDelay = config.heartbeatOfflineMin();
     this.downSince = clock.instant();
     this.timer =

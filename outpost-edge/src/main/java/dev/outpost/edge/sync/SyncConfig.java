@@ -2,72 +2,58 @@ package dev.outpost.edge.sync;
 
 import dev.outpost.core.LinkStateMachine;
 import dev.outpost.core.wire.ContentEncoding;
-import dev.outpost.core.wire.WireCodec;
 import dev.outpost.edge.Outbox;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Immutable sync engine settings. Build with {@link #builder(URI, String, String)}, derive with
- * {@link #newBuilder()}. Setters validate and name the wrong value; nothing is silently replaced.
+ * Immutable uplink settings in three parts: the engine's own (batching, leases, retries; the
+ * getters here), the transport's ({@link #transport()}: server, identity, encoding, timeouts;
+ * TLS goes there) and the link monitor's ({@link #link()}: heartbeats, link policy). Build with
+ * {@link #builder(URI, String, String)}, derive with {@link #newBuilder()}; the builder sets all
+ * three parts. Setters validate and name the wrong value; nothing is silently replaced.
  *
  * <p>Batching: a batch is sent as soon as {@code maxBatchRecords} records or
  * {@code maxBatchBytes} payload bytes are pending, or the oldest pending record has waited
  * {@code linger}, or a CRITICAL record is pending. Defaults favour throughput on a good link
  * (10,000 records, 4 MiB, 100 ms, binary + zstd, 4 batches in flight).
+ *
+ * <p>The lease timeout must exceed the request timeout (else a slow answer races a re-lease of
+ * the same records); records leased by a crashed process come back when the {@link Outbox}
+ * reopens anyway.
  */
 public final class SyncConfig {
-  private final URI server;
-  private final String deviceId;
-  private final String deviceToken;
+  private final TransportConfig transport;
+  private final LinkConfig link;
   private final int maxBatchRecords;
   private final long maxBatchBytes;
   private final Duration linger;
   private final int maxInFlight;
   private final int degradedBatchRecords;
   private final int batchGrowAfter;
-  private final String contentType;
-  private final ContentEncoding contentEncoding;
-  private final Duration connectTimeout;
-  private final Duration requestTimeout;
   private final Duration leaseTimeout;
   private final Duration retryInitial;
   private final Duration retryCap;
   private final Duration authRetryInterval;
-  private final Duration heartbeatOnline;
-  private final Duration heartbeatDegraded;
-  private final Duration heartbeatOfflineMin;
-  private final Duration heartbeatOfflineMax;
   private final Duration healthReportInterval;
   private final Duration idlePoll;
-  private final LinkStateMachine.Policy linkPolicy;
 
   private SyncConfig(Builder b) {
-    server = b.server;
-    deviceId = b.deviceId;
-    deviceToken = b.deviceToken;
+    transport = b.transport.build();
+    link = b.link.build();
     maxBatchRecords = b.maxBatchRecords;
     maxBatchBytes = b.maxBatchBytes;
     linger = b.linger;
     maxInFlight = b.maxInFlight;
     degradedBatchRecords = b.degradedBatchRecords;
     batchGrowAfter = b.batchGrowAfter;
-    contentType = b.contentType;
-    contentEncoding = b.contentEncoding;
-    connectTimeout = b.connectTimeout;
-    requestTimeout = b.requestTimeout;
     leaseTimeout = b.leaseTimeout;
     retryInitial = b.retryInitial;
     retryCap = b.retryCap;
     authRetryInterval = b.authRetryInterval;
-    heartbeatOnline = b.heartbeatOnline;
-    heartbeatDegraded = b.heartbeatDegraded;
-    heartbeatOfflineMin = b.heartbeatOfflineMin;
-    heartbeatOfflineMax = b.heartbeatOfflineMax;
     healthReportInterval = b.healthReportInterval;
     idlePoll = b.idlePoll;
-    linkPolicy = b.linkPolicy;
   }
 
   /**
@@ -76,38 +62,30 @@ public final class SyncConfig {
    * @param deviceToken the device's bearer token
    */
   public static Builder builder(URI server, String deviceId, String deviceToken) {
-    return new Builder(server, deviceId, deviceToken);
+    return new Builder(TransportConfig.builder(server, deviceId, deviceToken), LinkConfig.builder());
   }
 
   public Builder newBuilder() {
-    Builder b = new Builder(server, deviceId, deviceToken);
+    Builder b = new Builder(transport.newBuilder(), link.newBuilder());
     b.maxBatchRecords = maxBatchRecords;
     b.maxBatchBytes = maxBatchBytes;
     b.linger = linger;
     b.maxInFlight = maxInFlight;
     b.degradedBatchRecords = degradedBatchRecords;
     b.batchGrowAfter = batchGrowAfter;
-    b.contentType = contentType;
-    b.contentEncoding = contentEncoding;
-    b.connectTimeout = connectTimeout;
-    b.requestTimeout = requestTimeout;
     b.leaseTimeout = leaseTimeout;
     b.retryInitial = retryInitial;
     b.retryCap = retryCap;
     b.authRetryInterval = authRetryInterval;
-    b.heartbeatOnline = heartbeatOnline;
-    b.heartbeatDegraded = heartbeatDegraded;
-    b.heartbeatOfflineMin = heartbeatOfflineMin;
-    b.heartbeatOfflineMax = heartbeatOfflineMax;
     b.healthReportInterval = healthReportInterval;
     b.idlePoll = idlePoll;
-    b.linkPolicy = linkPolicy;
     return b;
   }
 
-  public URI server() { return server; }
-  public String deviceId() { return deviceId; }
-  public String deviceToken() { return deviceToken; }
+  /** Where the server is and how to talk to it. */
+  public TransportConfig transport() { return transport; }
+  /** How the link is watched. */
+  public LinkConfig link() { return link; }
   /** Most records in one batch on an ONLINE link. Default 10,000 (the server's default limit). */
   public int maxBatchRecords() { return maxBatchRecords; }
   /** Most payload bytes in one batch (the first record always goes). Default 4 MiB. */
@@ -127,14 +105,6 @@ public final class SyncConfig {
    * makes the next wait twice as long). Default 8.
    */
   public int batchGrowAfter() { return batchGrowAfter; }
-  /** {@link WireCodec#BINARY} (default) or {@link WireCodec#JSON}. */
-  public String contentType() { return contentType; }
-  /** Default zstd. */
-  public ContentEncoding contentEncoding() { return contentEncoding; }
-  /** Default 5 s. */
-  public Duration connectTimeout() { return connectTimeout; }
-  /** A request without a full answer after this is a TIMEOUT. Default 30 s. */
-  public Duration requestTimeout() { return requestTimeout; }
   /** Outbox lease timeout; longer than the request timeout. Default 2 min. */
   public Duration leaseTimeout() { return leaseTimeout; }
   /** First retry delay (before jitter). Default 200 ms. */
@@ -143,78 +113,45 @@ public final class SyncConfig {
   public Duration retryCap() { return retryCap; }
   /** While paused by 401/403/415, one try per this interval. Default 60 s. */
   public Duration authRetryInterval() { return authRetryInterval; }
-  /** Heartbeat interval while the link is up and idle. Default 10 s. */
-  public Duration heartbeatOnline() { return heartbeatOnline; }
-  /**
-   * Heartbeat interval while the link is DEGRADED: a DEGRADED link sends only CRITICAL and HIGH,
-   * so with nothing urgent pending these probes are what bring it back. Default 1 s.
-   */
-  public Duration heartbeatDegraded() { return heartbeatDegraded; }
-  /** First heartbeat interval once the link is down; doubles up to the max. Default 1 s. */
-  public Duration heartbeatOfflineMin() { return heartbeatOfflineMin; }
-  /** Default 60 s. */
-  public Duration heartbeatOfflineMax() { return heartbeatOfflineMax; }
   /** How often the connection health goes to the server ({@code PUT /v1/health}). Default 30 s. */
   public Duration healthReportInterval() { return healthReportInterval; }
   /** How often an idle engine looks for new records (also woken by {@code wake()}). Default 50 ms. */
   public Duration idlePoll() { return idlePoll; }
-  public LinkStateMachine.Policy linkPolicy() { return linkPolicy; }
 
   @Override
   public String toString() {
-    return "SyncConfig{server=" + server + ", deviceId=" + deviceId + ", maxBatchRecords="
-        + maxBatchRecords + ", maxBatchBytes=" + maxBatchBytes + ", linger=" + linger
-        + ", maxInFlight=" + maxInFlight + ", batchGrowAfter=" + batchGrowAfter
-        + ", heartbeat=" + heartbeatOnline + "/" + heartbeatDegraded + "/" + heartbeatOfflineMin + ".."
-        + heartbeatOfflineMax + ", linkPolicy=" + linkPolicy + ", contentType=" + contentType + ", contentEncoding="
-        + contentEncoding + ", requestTimeout=" + requestTimeout + ", retryCap=" + retryCap + "}";
+    return "SyncConfig{" + transport + ", maxBatchRecords=" + maxBatchRecords + ", maxBatchBytes=" + maxBatchBytes
+        + ", linger=" + linger + ", maxInFlight=" + maxInFlight + ", batchGrowAfter=" + batchGrowAfter
+        + ", " + link + ", retryCap=" + retryCap + "}";
   }
 
+  /**
+   * Sets the engine's settings and, for convenience, those of its two parts (each method says
+   * which part it sets). Not thread-safe.
+   */
   public static final class Builder {
-    private final URI server;
-    private final String deviceId;
-    private final String deviceToken;
+    private final TransportConfig.Builder transport;
+    private final LinkConfig.Builder link;
     private int maxBatchRecords = 10_000;
     private long maxBatchBytes = 4L << 20;
     private Duration linger = Duration.ofMillis(100);
     private int maxInFlight = 4;
     private int degradedBatchRecords = 50;
     private int batchGrowAfter = 8;
-    private String contentType = WireCodec.BINARY;
-    private ContentEncoding contentEncoding = ContentEncoding.ZSTD;
-    private Duration connectTimeout = Duration.ofSeconds(5);
-    private Duration requestTimeout = Duration.ofSeconds(30);
     private Duration leaseTimeout = Duration.ofMinutes(2);
     private Duration retryInitial = Duration.ofMillis(200);
     private Duration retryCap = Duration.ofSeconds(30);
     private Duration authRetryInterval = Duration.ofSeconds(60);
-    private Duration heartbeatOnline = Duration.ofSeconds(10);
-    private Duration heartbeatDegraded = Duration.ofSeconds(1);
-    private Duration heartbeatOfflineMin = Duration.ofSeconds(1);
-    private Duration heartbeatOfflineMax = Duration.ofSeconds(60);
     private Duration healthReportInterval = Duration.ofSeconds(30);
     private Duration idlePoll = Duration.ofMillis(50);
-    private LinkStateMachine.Policy linkPolicy = LinkStateMachine.Policy.defaults();
 
-    private Builder(URI server, String deviceId, String deviceToken) {
-      Objects.requireNonNull(server, "server");
-      String scheme = server.getScheme();
-      if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
-        throw new IllegalArgumentException("server must be an http:// or https:// URI, was " + server);
-      }
-      if (deviceId == null || deviceId.isBlank()) {
-        throw new IllegalArgumentException("deviceId is missing");
-      }
-      if (deviceToken == null || deviceToken.isBlank()) {
-        throw new IllegalArgumentException("deviceToken is missing");
-      }
-      this.server = server;
-      this.deviceId = deviceId;
-      this.deviceToken = deviceToken;
+    private Builder(TransportConfig.Builder transport, LinkConfig.Builder link) {
+      this.transport = transport;
+      this.link = link;
     }
 
     public Builder maxBatchRecords(int n) {
-      this.maxBatchRecords = atLeast(n, 1, "maxBatchRecords");
+      this.maxBatchRecords = Durations.atLeast(n, 1, "maxBatchRecords");
       return this;
     }
 
@@ -227,58 +164,58 @@ public final class SyncConfig {
     }
 
     public Builder linger(Duration d) {
-      this.linger = nonNegative(d, "linger");
+      this.linger = Durations.nonNegative(d, "linger");
       return this;
     }
 
     public Builder maxInFlight(int n) {
-      this.maxInFlight = atLeast(n, 1, "maxInFlight");
+      this.maxInFlight = Durations.atLeast(n, 1, "maxInFlight");
       return this;
     }
 
     public Builder degradedBatchRecords(int n) {
-      this.degradedBatchRecords = atLeast(n, 1, "degradedBatchRecords");
+      this.degradedBatchRecords = Durations.atLeast(n, 1, "degradedBatchRecords");
       return this;
     }
 
     public Builder batchGrowAfter(int successes) {
-      this.batchGrowAfter = atLeast(successes, 1, "batchGrowAfter");
+      this.batchGrowAfter = Durations.atLeast(successes, 1, "batchGrowAfter");
       return this;
     }
 
+    /** Transport: {@link TransportConfig.Builder#contentType}. */
     public Builder contentType(String type) {
-      if (!WireCodec.BINARY.equals(type) && !WireCodec.JSON.equals(type)) {
-        throw new IllegalArgumentException(
-            "contentType must be " + WireCodec.BINARY + " or " + WireCodec.JSON + ", was " + type);
-      }
-      this.contentType = type;
+      transport.contentType(type);
       return this;
     }
 
+    /** Transport: {@link TransportConfig.Builder#contentEncoding}. */
     public Builder contentEncoding(ContentEncoding e) {
-      this.contentEncoding = Objects.requireNonNull(e, "contentEncoding");
+      transport.contentEncoding(e);
       return this;
     }
 
+    /** Transport: {@link TransportConfig.Builder#connectTimeout}. */
     public Builder connectTimeout(Duration d) {
-      this.connectTimeout = positive(d, "connectTimeout");
+      transport.connectTimeout(d);
       return this;
     }
 
+    /** Transport: {@link TransportConfig.Builder#requestTimeout}. */
     public Builder requestTimeout(Duration d) {
-      this.requestTimeout = positive(d, "requestTimeout");
+      transport.requestTimeout(d);
       return this;
     }
 
     public Builder leaseTimeout(Duration d) {
-      this.leaseTimeout = positive(d, "leaseTimeout");
+      this.leaseTimeout = Durations.positive(d, "leaseTimeout");
       return this;
     }
 
     /** Retry delays: {@code initial} doubling up to {@code cap}, then full jitter. */
     public Builder retry(Duration initial, Duration cap) {
-      positive(initial, "retry initial");
-      positive(cap, "retry cap");
+      Durations.positive(initial, "retry initial");
+      Durations.positive(cap, "retry cap");
       if (cap.compareTo(initial) < 0) {
         throw new IllegalArgumentException("retry cap " + cap + " < initial " + initial);
       }
@@ -288,76 +225,46 @@ public final class SyncConfig {
     }
 
     public Builder authRetryInterval(Duration d) {
-      this.authRetryInterval = positive(d, "authRetryInterval");
+      this.authRetryInterval = Durations.positive(d, "authRetryInterval");
       return this;
     }
 
-    /** Heartbeats: every {@code online} while up; from {@code offlineMin} doubling to {@code offlineMax} while down. */
+    /** Link: {@link LinkConfig.Builder#heartbeat}. */
     public Builder heartbeat(Duration online, Duration offlineMin, Duration offlineMax) {
-      positive(online, "heartbeat online");
-      positive(offlineMin, "heartbeat offlineMin");
-      positive(offlineMax, "heartbeat offlineMax");
-      if (offlineMax.compareTo(offlineMin) < 0) {
-        throw new IllegalArgumentException(
-            "heartbeat offlineMax " + offlineMax + " < offlineMin " + offlineMin);
-      }
-      this.heartbeatOnline = online;
-      this.heartbeatOfflineMin = offlineMin;
-      this.heartbeatOfflineMax = offlineMax;
+      link.heartbeat(online, offlineMin, offlineMax);
       return this;
     }
 
-    /** Heartbeat interval while the link is DEGRADED (default 1 s). */
+    /** Link: {@link LinkConfig.Builder#heartbeatDegraded}. */
     public Builder heartbeatDegraded(Duration d) {
-      this.heartbeatDegraded = positive(d, "heartbeatDegraded");
+      link.heartbeatDegraded(d);
+      return this;
+    }
+
+    /** Link: {@link LinkConfig.Builder#policy}. */
+    public Builder linkPolicy(LinkStateMachine.Policy p) {
+      link.policy(p);
       return this;
     }
 
     public Builder healthReportInterval(Duration d) {
-      this.healthReportInterval = positive(d, "healthReportInterval");
+      this.healthReportInterval = Durations.positive(d, "healthReportInterval");
       return this;
     }
 
     public Builder idlePoll(Duration d) {
-      this.idlePoll = positive(d, "idlePoll");
-      return this;
-    }
-
-    public Builder linkPolicy(LinkStateMachine.Policy p) {
-      this.linkPolicy = Objects.requireNonNull(p, "linkPolicy");
+      this.idlePoll = Durations.positive(d, "idlePoll");
       return this;
     }
 
     public SyncConfig build() {
-      if (leaseTimeout.compareTo(requestTimeout) <= 0) {
-        throw new IllegalArgumentException(
-            "leaseTimeout " + leaseTimeout + " must be longer than requestTimeout " + requestTimeout
-                + " (else a slow answer races a re-lease)");
+      SyncConfig c = new SyncConfig(this);
+      Duration request = c.transport.requestTimeout();
+      if (c.leaseTimeout.compareTo(request) <= 0) {
+        throw new IllegalArgumentException("leaseTimeout " + c.leaseTimeout + " must be longer than requestTimeout "
+            + request + " (else a slow answer races a re-lease)");
       }
-      return new SyncConfig(this);
-    }
-
-    private static int atLeast(int n, int min, String name) {
-      if (n < min) {
-        throw new IllegalArgumentException(name + " < " + min + ": " + n);
-      }
-      return n;
-    }
-
-    private static Duration positive(Duration d, String name) {
-      Objects.requireNonNull(d, name);
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(name + " <= 0: " + d);
-      }
-      return d;
-    }
-
-    private static Duration nonNegative(Duration d, String name) {
-      Objects.requireNonNull(d, name);
-      if (d.isNegative()) {
-        throw new IllegalArgumentException(name + " < 0: " + d);
-      }
-      return d;
+      return c;
     }
   }
 }

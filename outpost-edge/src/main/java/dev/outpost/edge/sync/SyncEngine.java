@@ -61,7 +61,7 @@ public interface SyncEngine extends AutoCloseable {
     }
 
     /**
-     * The transport to send through (default: an {@link HttpTransport} to {@code config.server()},
+     * The transport to send through (default: an {@link HttpTransport} to {@code config.transport().server()},
      * closed with the engine).
      *
      * @param closeWithEngine whether closing the engine closes the transport
@@ -98,10 +98,10 @@ public interface SyncEngine extends AutoCloseable {
       Transport t = transport;
       boolean owns = ownsTransport;
       if (t == null) {
-        t = new HttpTransport(config, clock);
+        t = new HttpTransport(config.transport(), clock);
         owns = true;
       }
-      LinkMonitor m = monitor != null ? monitor : new LinkMonitor(t, config, clock);
+      LinkMonitor m = monitor != null ? monitor : new LinkMonitor(t, config.link(), clock);
       return Uplink.start(outbox, config, t, owns, m, clock, random != null ? random : new SplittableRandom());
     }
   }

@@ -81,7 +81,7 @@ class HttpTransportTest {
         .connectTimeout(Duration.ofMillis(500))
         .leaseTimeout(Duration.ofSeconds(5))
         .build();
-    return new HttpTransport(c, Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC));
+    return new HttpTransport(c.transport(), Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC));
   }
 
   private static Batch batch() {

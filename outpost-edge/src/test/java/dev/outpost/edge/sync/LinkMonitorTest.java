@@ -54,8 +54,8 @@ class LinkMonitorTest {
   void goesOnlineOfflineAndBackWithListenersTold() {
     SyncConfig c = config();
     List<String> changes = new CopyOnWriteArrayList<>();
-    try (HttpTransport t = new HttpTransport(c, Clock.systemUTC());
-        LinkMonitor m = new LinkMonitor(t, c, Clock.systemUTC())) {
+    try (HttpTransport t = new HttpTransport(c.transport(), Clock.systemUTC());
+        LinkMonitor m = new LinkMonitor(t, c.link(), Clock.systemUTC())) {
       m.addListener((from, to) -> changes.add(from + "->" + to));
       assertThat(m.state()).isEqualTo(LinkState.OFFLINE);
       m.start();
@@ -84,8 +84,8 @@ class LinkMonitorTest {
         .heartbeat(Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(30))
         .linkPolicy(new LinkStateMachine.Policy(10, 0.3, Duration.ofSeconds(2), 3, Duration.ofSeconds(30)))
         .build();
-    try (HttpTransport t = new HttpTransport(c, Clock.systemUTC());
-        LinkMonitor m = new LinkMonitor(t, c, Clock.systemUTC())) {
+    try (HttpTransport t = new HttpTransport(c.transport(), Clock.systemUTC());
+        LinkMonitor m = new LinkMonitor(t, c.link(), Clock.systemUTC())) {
       m.recordSuccess(Duration.ofMillis(5));
       assertThat(m.state()).isEqualTo(LinkState.ONLINE);
       for (int i = 0; i < 3; i++) {
@@ -109,14 +109,14 @@ class LinkMonitorTest {
         .heartbeat(Duration.ofSeconds(30), Duration.ofMillis(50), Duration.ofMillis(400))
         .linkPolicy(LinkStateMachine.Policy.defaults())
         .build();
-    try (HttpTransport t = new HttpTransport(c, Clock.systemUTC());
-        LinkMonitor m = new LinkMonitor(t, c, Clock.systemUTC())) {
+    try (HttpTransport t = new HttpTransport(c.transport(), Clock.systemUTC());
+        LinkMonitor m = new LinkMonitor(t, c.link(), Clock.systemUTC())) {
       m.recordSuccess(Duration.ofMillis(5));
       for (int i = 0; i < 20; i++) {
         m.recordSuccess(Duration.ofMillis(3000)); // slow answers to requests
       }
       assertThat(m.state()).isEqualTo(LinkState.DEGRADED);
-      assertThat(m.snapshot().nextHeartbeatIn()).isLessThanOrEqualTo(c.heartbeatDegraded());
+      assertThat(m.snapshot().nextHeartbeatIn()).isLessThanOrEqualTo(c.link().heartbeatDegraded());
       long degradedAt = System.nanoTime();
       int before = probes.get();
       // loopback heartbeats answer in milliseconds: 3 of them in a row and it is ONLINE again
@@ -134,8 +134,8 @@ class LinkMonitorTest {
     SyncConfig c = config().newBuilder()
         .heartbeat(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(3))
         .build();
-    try (HttpTransport t = new HttpTransport(c, Clock.systemUTC());
-        LinkMonitor m = new LinkMonitor(t, c, Clock.systemUTC())) {
+    try (HttpTransport t = new HttpTransport(c.transport(), Clock.systemUTC());
+        LinkMonitor m = new LinkMonitor(t, c.link(), Clock.systemUTC())) {
       m.start();
       await().atMost(Duration.ofSeconds(5)).until(() -> m.state() == LinkState.ONLINE);
       healthStatus.set(500);

@@ -100,8 +100,8 @@ class SyncEngineTest {
   void anInjectedTransportAndLinkMonitorAreTheOnesTheEngineUsesAndTheTransportOutlivesIt() {
     List<Long> seqs = append(200, "a", "b");
     SyncConfig config = config().build();
-    try (HttpTransport transport = new HttpTransport(config, Clock.systemUTC())) {
-      LinkMonitor monitor = new LinkMonitor(transport, config, Clock.systemUTC());
+    try (HttpTransport transport = new HttpTransport(config.transport(), Clock.systemUTC())) {
+      LinkMonitor monitor = new LinkMonitor(transport, config.link(), Clock.systemUTC());
       List<LinkState> seen = new CopyOnWriteArrayList<>();
       monitor.addListener((from, to) -> seen.add(to));
       try (SyncEngine engine = SyncEngine.builder(outbox, config).transport(transport, false)

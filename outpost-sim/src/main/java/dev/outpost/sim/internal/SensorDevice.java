@@ -90,7 +90,7 @@ public final class SensorDevice implements AutoCloseable {
     try {
       SyncConfig config = demoSync(proxy.uri(), id, token);
       SyncEngine engine = SyncEngine.builder(outbox, config)
-          .transport(new HttpTransport(config, clock), true).clock(clock).random(random.split()).start();
+          .transport(new HttpTransport(config.transport(), clock), true).clock(clock).random(random.split()).start();
       return new SensorDevice(id, outbox, engine, proxy, ledger, random, readingMin, readingMax, clock);
     } catch (RuntimeException e) {
       outbox.close();

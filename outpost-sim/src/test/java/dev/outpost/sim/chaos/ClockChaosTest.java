@@ -66,7 +66,7 @@ class ClockChaosTest {
       SyncConfig config = SyncConfig.builder(URI.create(server.url()), DEVICE, token).maxBatchRecords(25)
           .linger(Duration.ofMillis(5)).retry(Duration.ofMillis(20), Duration.ofMillis(200)).build();
       try (SyncEngine engine = SyncEngine.builder(outbox, config)
-          .transport(new HttpTransport(config, device), true).clock(device).random(new SplittableRandom(1)).start()) {
+          .transport(new HttpTransport(config.transport(), device), true).clock(device).random(new SplittableRandom(1)).start()) {
         for (int i = 4; i < JUMPS.length; i++) { // online: the clock jumps while batches are in flight
           device.jump(JUMPS[i]);
           append(outbox, 40);

@@ -36,7 +36,7 @@ class LinkRecoveryTest {
           .retry(Duration.ofMillis(200), Duration.ofSeconds(30))
           .linkPolicy(new LinkStateMachine.Policy(20, 0.3, Duration.ofMillis(150), 3, Duration.ofSeconds(5)))
           .build();
-      assertThat(config.heartbeatDegraded()).isEqualTo(Duration.ofSeconds(1));
+      assertThat(config.link().heartbeatDegraded()).isEqualTo(Duration.ofSeconds(1));
       rig.startEngine(config);
       await().atMost(Duration.ofSeconds(10)).until(() -> rig.status().link() == LinkState.DEGRADED);
 

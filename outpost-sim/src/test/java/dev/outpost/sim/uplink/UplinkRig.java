@@ -89,7 +89,7 @@ final class UplinkRig implements AutoCloseable {
   }
 
   SyncEngine startEngine(SyncConfig config, RandomGenerator random) {
-    transport = new HttpTransport(config, Clock.systemUTC());
+    transport = new HttpTransport(config.transport(), Clock.systemUTC());
     engine = SyncEngine.builder(outbox, config).transport(transport, true).random(random).start();
     return engine;
   }

@@ -105,7 +105,7 @@ public final class Uplink implements SyncEngine {
         Backoff.exponentialFullJitter(config.retryInitial(), 2.0, config.retryCap(), random),
         config.authRetryInterval(), config.batchGrowAfter());
     this.monitor = monitor;
-    this.delivery = new BatchDelivery(transport, config.deviceId());
+    this.delivery = new BatchDelivery(transport, config.transport().deviceId());
     this.startedAt = clock.instant();
     this.senders = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("outpost-sync-send-", 0).factory());
     this.drainThread = Thread.ofPlatform().daemon().name("outpost-sync")
@@ -185,7 +185,7 @@ public final class Uplink implements SyncEngine {
       drainThread.join(Duration.ofSeconds(5));
       // batches not yet sent are released at once (deliver() checks running); give those on
       // the wire a moment to be answered before interrupting them
-      long deadline = System.nanoTime() + Math.min(config.requestTimeout().toNanos(), 5_000_000_000L);
+      long deadline = System.nanoTime() + Math.min(config.transport().requestTimeout().toNanos(), 5_000_000_000L);
       lock.lock();
       try {
         while (order.inFlight() > 0 && System.nanoTime() < deadline) {
@@ -338,7 +338,7 @@ public final class Uplink implements SyncEngine {
       long age = System.nanoTime() - ticket.leasedAtNanos();
       SendOrder.Go go = order.decide(ticket);
       if (!go.send() || !running
-          || age > config.leaseTimeout().minus(config.requestTimeout()).toNanos()) {
+          || age > config.leaseTimeout().minus(config.transport().requestTimeout()).toNanos()) {
         // an earlier batch of these lanes was not answered (or the engine is closing, or this
         // lease is about to time out): send nothing, the records go back in order
         release(lease.seqs());
