@@ -36,6 +36,10 @@ import java.util.TreeMap;
  *       a concurrent write older than a write the delete saw stays gone with it, on every replica.
  * </ul>
  *
+ * <p>A replica's {@link HlcClock} must {@link HlcClock#receive receive} every timestamp it merges
+ * in (a pulled document's {@link #seen()}), so that its next write is stamped after everything it
+ * has seen: last-writer-wins then means "the write made knowing the other", as it should.
+ *
  * <p>The document exists while its existence marker (a register every write sets) is not erased
  * by a delete. State stays bounded: one entry per field, per node that wrote it, per set element;
  * no op log. Not thread-safe: a replica guards its documents.
@@ -210,6 +214,11 @@ public final class Document {
       byNode.forEach((node, t) -> mine.merge(node, t, Totals::max));
     });
     return this;
+  }
+
+  /** An independent copy of this state. */
+  public Document copy() {
+    return new Document(collection, id).merge(this);
   }
 
   private void write(String field, Write w) {
