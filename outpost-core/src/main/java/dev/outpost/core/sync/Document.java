@@ -65,11 +65,11 @@ public final class Document {
     }
   }
 
-  /** A register's latest write: the value (null: removed) and when. */
-  private record Write(Hlc hlc, JsonNode value) {}
+  /** A register's latest write: the value (null: removed) and when. Package-private for {@link SyncJson}. */
+  record Write(Hlc hlc, JsonNode value) {}
 
   /** One set element: latest addition and latest seen-by-a-removal, by node. */
-  private static final class Element {
+  static final class Element {
     final JsonNode value;
     final TreeMap<String, Hlc> added = new TreeMap<>();
     final TreeMap<String, Hlc> removed = new TreeMap<>();
@@ -81,15 +81,15 @@ public final class Document {
 
   private final String collection;
   private final String id;
-  private final TreeMap<String, Write> registers = new TreeMap<>();
-  private final TreeMap<String, TreeMap<String, Totals>> counters = new TreeMap<>();
-  private final TreeMap<String, TreeMap<String, Element>> sets = new TreeMap<>();
+  final TreeMap<String, Write> registers = new TreeMap<>();
+  final TreeMap<String, TreeMap<String, Totals>> counters = new TreeMap<>();
+  final TreeMap<String, TreeMap<String, Element>> sets = new TreeMap<>();
   /** What the document has seen: the latest timestamp applied, per node (a version vector). */
-  private final TreeMap<String, Hlc> seen = new TreeMap<>();
+  final TreeMap<String, Hlc> seen = new TreeMap<>();
   /** What deletes saw, merged: latest timestamp per node, and counter totals per field and node. */
-  private final TreeMap<String, Hlc> deletedSeen = new TreeMap<>();
-  private final TreeMap<String, TreeMap<String, Totals>> deletedTotals = new TreeMap<>();
-  private Hlc deletedAt;
+  final TreeMap<String, Hlc> deletedSeen = new TreeMap<>();
+  final TreeMap<String, TreeMap<String, Totals>> deletedTotals = new TreeMap<>();
+  Hlc deletedAt;
 
   public Document(String collection, String id) {
     this.collection = Objects.requireNonNull(collection, "collection");
@@ -225,7 +225,7 @@ public final class Document {
     registers.merge(field, w, (a, b) -> a.hlc.compareTo(b.hlc) >= 0 ? a : b);
   }
 
-  private static Element element(TreeMap<String, Element> elements, JsonNode value) {
+  static Element element(TreeMap<String, Element> elements, JsonNode value) {
     return elements.computeIfAbsent(Json.canonical(value), k -> new Element(value));
   }
 

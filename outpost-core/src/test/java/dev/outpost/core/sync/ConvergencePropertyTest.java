@@ -95,8 +95,10 @@ class ConvergencePropertyTest {
     for (int step = 0; step < steps; step++) {
       Replica me = replicas.get(r.nextInt(n));
       me.clockMillis[0] += r.nextInt(10) == 0 ? -r.nextInt(5_000) : r.nextInt(0, 50); // sometimes steps back
-      Op op = randomOp(r, me);
-      me.doc(op.id()).apply(op);
+      Op made = randomOp(r, me);
+      me.doc(made.id()).apply(made);
+      Op op = SyncJson.decodeOp(SyncJson.encode(made)); // what travels is the JSON form
+      assertThat(SyncJson.encode(op)).isEqualTo(SyncJson.encode(made));
       all.add(op);
       // gossip: some replicas hear some ops now (maybe old ones, maybe twice)
       int hears = r.nextInt(0, 3);
@@ -137,6 +139,8 @@ class ConvergencePropertyTest {
         merged.merge(rep.docs.get(id)); // idempotent
       }
       assertThat(merged.state()).as(name + ": merged state of " + id).isEqualTo(first.state());
+      assertThat(SyncJson.decodeDocument(SyncJson.encode(first)).state()).as(name + ": JSON state of " + id)
+          .isEqualTo(first.state());
       // with no delete, a counter is the sum of every increment ever made
       if (!first.hasTombstone()) {
         for (String c : COUNTERS) {
