@@ -6,10 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.TextNode;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -34,7 +31,7 @@ class ConvergencePropertyTest {
   /** A node with its own clock (drifting, stepping back) and its own replica of the documents. */
   private static final class Replica {
     final String node;
-    final long[] clockMillis = new long[1];
+    final HandClock time;
     final HlcClock clock;
     final Map<String, Document> docs = new HashMap<>();
     /** Increments this replica made, per document and field: what every counter must sum to. */
@@ -42,24 +39,8 @@ class ConvergencePropertyTest {
 
     Replica(String node, long start) {
       this.node = node;
-      this.clockMillis[0] = start;
-      Clock c = new Clock() {
-        @Override
-        public java.time.ZoneId getZone() {
-          return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-          return this;
-        }
-
-        @Override
-        public Instant instant() {
-          return Instant.ofEpochMilli(clockMillis[0]);
-        }
-      };
-      this.clock = new HlcClock(node, c, Duration.ofDays(3650));
+      this.time = new HandClock(start);
+      this.clock = new HlcClock(node, time, Duration.ofDays(3650));
     }
 
     Document doc(String id) {
@@ -94,7 +75,7 @@ class ConvergencePropertyTest {
     int steps = r.nextInt(5, 60);
     for (int step = 0; step < steps; step++) {
       Replica me = replicas.get(r.nextInt(n));
-      me.clockMillis[0] += r.nextInt(10) == 0 ? -r.nextInt(5_000) : r.nextInt(0, 50); // sometimes steps back
+      me.time.millis += r.nextInt(10) == 0 ? -r.nextInt(5_000) : r.nextInt(0, 50); // sometimes steps back
       Op made = randomOp(r, me);
       me.doc(made.id()).apply(made);
       Op op = SyncJson.decodeOp(SyncJson.encode(made)); // what travels is the JSON form

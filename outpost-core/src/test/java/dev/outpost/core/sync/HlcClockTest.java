@@ -3,40 +3,20 @@ package dev.outpost.core.sync;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 
 class HlcClockTest {
-  private long millis = 1_764_748_800_000L;
-  private final Clock clock = new Clock() {
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(millis);
-    }
-  };
+  private final HandClock clock = new HandClock(1_764_748_800_000L);
 
   @Test
   void timestampsOnlyGrowEvenWhenThePhysicalClockStepsBack() {
     HlcClock c = new HlcClock("gw-1", clock, HlcClock.DEFAULT_MAX_SKEW);
     Hlc a = c.now();
     Hlc b = c.now();
-    millis -= 5_000; // NTP stepped the clock back
+    clock.millis -= 5_000; // NTP stepped the clock back
     Hlc d = c.now();
-    millis += 10_000;
+    clock.millis += 10_000;
     Hlc e = c.now();
     assertThat(a).isLessThan(b);
     assertThat(b).isLessThan(d);
@@ -48,7 +28,7 @@ class HlcClockTest {
   @Test
   void aReceivedTimestampIsAdoptedAndTheNextLocalOneComesAfterIt() {
     HlcClock c = new HlcClock("gw-1", clock, HlcClock.DEFAULT_MAX_SKEW);
-    Hlc remote = new Hlc(millis + 30_000, 7, "gw-2");
+    Hlc remote = new Hlc(clock.millis + 30_000, 7, "gw-2");
     Hlc r = c.receive(remote);
     assertThat(r).isGreaterThan(remote);
     assertThat(c.now()).isGreaterThan(r);
@@ -65,7 +45,7 @@ class HlcClockTest {
     Hlc after = c.now();
     assertThat(after.wallMillis()).as("not adopted").isEqualTo(before.wallMillis());
     // within the skew is fine
-    assertThat(c.receive(new Hlc(millis + 59_000, 0, "gw-3")).wallMillis()).isEqualTo(millis + 59_000);
+    assertThat(c.receive(new Hlc(clock.millis + 59_000, 0, "gw-3")).wallMillis()).isEqualTo(clock.millis + 59_000);
   }
 
   @Test
