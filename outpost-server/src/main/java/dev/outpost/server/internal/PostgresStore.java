@@ -58,6 +58,11 @@ public final class PostgresStore implements Store, JdbcAccess {
         for (String ddl : SCHEMA) {
           s.execute(ddl);
         }
+      }),
+      new Migrations.Migration(2, "replicated documents: tables docs and sync_head", s -> {
+        for (String ddl : JdbcDocStore.TABLES) {
+          s.execute(ddl);
+        }
       }));
 
   private static final String INSERT =
@@ -73,6 +78,7 @@ public final class PostgresStore implements Store, JdbcAccess {
   private final String where;
   private final GroupCommitter committer;
   private final JdbcDeviceStore deviceStore = new JdbcDeviceStore(this);
+  private final JdbcDocStore docStore = new JdbcDocStore(this);
 
   private PostgresStore(HikariDataSource pool, String where, Duration timeout) {
     this.pool = pool;
@@ -245,6 +251,11 @@ public final class PostgresStore implements Store, JdbcAccess {
   @Override
   public AdminTokenStore adminTokens() {
     return deviceStore;
+  }
+
+  @Override
+  public DocStore docs() {
+    return docStore;
   }
 
   @Override

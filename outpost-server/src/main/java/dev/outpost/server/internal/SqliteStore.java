@@ -60,6 +60,11 @@ public final class SqliteStore implements Store, JdbcAccess {
         for (String ddl : SCHEMA) {
           s.execute(ddl);
         }
+      }),
+      new Migrations.Migration(2, "replicated documents: tables docs and sync_head", s -> {
+        for (String ddl : JdbcDocStore.TABLES) {
+          s.execute(ddl);
+        }
       }));
 
   private final Path file;
@@ -70,6 +75,7 @@ public final class SqliteStore implements Store, JdbcAccess {
   private final SqliteCheckpointer checkpointer;
 
   private final JdbcDeviceStore deviceStore = new JdbcDeviceStore(this);
+  private final JdbcDocStore docStore = new JdbcDocStore(this);
 
   private SqliteStore(
       Path file, Connection writer, Connection reader, Duration timeout, long checkpointWalBytes)
@@ -167,6 +173,11 @@ public final class SqliteStore implements Store, JdbcAccess {
   @Override
   public AdminTokenStore adminTokens() {
     return deviceStore;
+  }
+
+  @Override
+  public DocStore docs() {
+    return docStore;
   }
 
   @Override

@@ -1,0 +1,58 @@
+package dev.outpost.server.internal;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.outpost.core.sync.Document;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The server's replicated documents and their change feed. Every change to a document gives it
+ * the next feed position ({@code seq}); one transaction takes consecutive positions, and a
+ * position is only ever visible once its transaction committed, in commit order (the next
+ * transaction waits for the feed head until the last one committed). So a reader that got position
+ * 105 can never later see 100 appear: no pull cursor skips a row. Thread-safe.
+ */
+public interface DocStore {
+
+  /**
+   * A document as stored.
+   *
+   * @param seq its feed position: the change that made this state
+   * @param txEnd the last feed position its transaction took (a pull page ends at one)
+   * @param view what a reader sees (null: deleted)
+   */
+  record StoredDoc(String collection, String id, Document state, ObjectNode view, long seq, long txEnd) {}
+
+  /** What one update changes: the documents' new states; the result is handed back to the caller. */
+  record Change<T>(List<Document> changed, T result) {}
+
+  Optional<StoredDoc> get(String collection, String id);
+
+  /** Existing (not deleted) documents of a collection with id after {@code afterId} (null: from the start), by id. */
+  List<StoredDoc> list(String collection, String afterId, int limit);
+
+  /**
+   * Reads the current states of some documents of a collection (new empty ones for those absent),
+   * lets {@code change} decide, and writes every changed document with new, consecutive feed
+   * positions, all in one transaction. What {@code change} throws leaves everything as it was.
+   */
+  <T> T update(String collection, Collection<String> ids, Function<Map<String, Document>, Change<T>> change);
+
+  /** {@link #update(String, Collection, Function)} of one document. */
+  default <T> T update(String collection, String id, Function<Document, Change<T>> change) {
+    return update(collection, List.of(id), docs -> change.apply(docs.get(id)));
+  }
+
+  /**
+   * Changes after feed position {@code after} in the given collections, in feed order, at most
+   * about {@code limit}: a page never ends inside a transaction, so it may hold a few more.
+   */
+  List<StoredDoc> feed(long after, int limit, Set<String> collections);
+
+  /** The last feed position handed out (0 before the first change). */
+  long feedHead();
+}

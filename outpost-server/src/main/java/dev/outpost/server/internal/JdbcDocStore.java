@@ -1,0 +1,211 @@
+package dev.outpost.server.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.outpost.core.sync.Document;
+import dev.outpost.core.sync.SyncJson;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Documents and their feed on any JDBC store, written once for SQLite and PostgreSQL over the
+ * store's {@link JdbcAccess} (for SQLite, writes run on the single writer between ingest groups).
+ *
+ * <pre>
+ * docs (collection, id) PK | state TEXT (the whole merge state, SyncJson) | view TEXT (null: deleted)
+ *      | seq BIGINT UNIQUE (feed position) | tx_end BIGINT (last position of its transaction)
+ * sync_head (id = 1, seq)   the last feed position handed out
+ * </pre>
+ *
+ * <p>The commit-order guarantee: a writing transaction takes its positions by updating the one
+ * {@code sync_head} row, which holds that row's write lock until it commits; the next writer
+ * waits there. Positions are therefore visible in the order they were handed out (on SQLite the
+ * single writer gives the same). Thread-safe.
+ */
+final class JdbcDocStore implements DocStore {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** The tables, for both dialects: a migration of each store runs these. */
+  static final String[] TABLES = {
+    "CREATE TABLE IF NOT EXISTS docs (collection TEXT NOT NULL, id TEXT NOT NULL, state TEXT NOT NULL,"
+        + " view TEXT, seq BIGINT NOT NULL, tx_end BIGINT NOT NULL, PRIMARY KEY (collection, id))",
+    "CREATE UNIQUE INDEX IF NOT EXISTS docs_seq ON docs (seq)",
+    "CREATE TABLE IF NOT EXISTS sync_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL)",
+    "INSERT INTO sync_head (id, seq) VALUES (1, 0) ON CONFLICT (id) DO NOTHING",
+  };
+  private static final String COLUMNS = "collection, id, state, view, seq, tx_end";
+
+  private final JdbcAccess access;
+
+  JdbcDocStore(JdbcAccess access) {
+    this.access = access;
+  }
+
+  @Override
+  public Optional<StoredDoc> get(String collection, String id) {
+    return access.read(c -> {
+      try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM docs WHERE collection = ? AND id = ?")) {
+        s.setString(1, collection);
+        s.setString(2, id);
+        try (ResultSet rs = s.executeQuery()) {
+          return rs.next() ? Optional.of(row(rs)) : Optional.empty();
+        }
+      }
+    });
+  }
+
+  @Override
+  public List<StoredDoc> list(String collection, String afterId, int limit) {
+    return access.read(c -> {
+      try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM docs WHERE collection = ? AND id > ?"
+          + " AND view IS NOT NULL ORDER BY id LIMIT ?")) {
+        s.setString(1, collection);
+        s.setString(2, afterId == null ? "" : afterId);
+        s.setInt(3, limit);
+        return rows(s);
+      }
+    });
+  }
+
+  @Override
+  public <T> T update(String collection, Collection<String> ids, Function<Map<String, Document>, Change<T>> change) {
+    return access.write(c -> {
+      Map<String, Document> current = new LinkedHashMap<>();
+      for (String id : new TreeSet<>(ids)) { // one lock order for every writer
+        current.put(id, read(c, collection, id).map(StoredDoc::state).orElseGet(() -> new Document(collection, id)));
+      }
+      Change<T> ch = change.apply(current);
+      if (!ch.changed().isEmpty()) {
+        writeAll(c, ch.changed());
+      }
+      return ch.result();
+    });
+  }
+
+  private static Optional<StoredDoc> read(Connection c, String collection, String id) throws SQLException {
+    // FOR UPDATE is PostgreSQL's row lock; SQLite has one writer, so the plain read is the same
+    String lock = c.getMetaData().getDatabaseProductName().startsWith("PostgreSQL") ? " FOR UPDATE" : "";
+    try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM docs WHERE collection = ? AND id = ?" + lock)) {
+      s.setString(1, collection);
+      s.setString(2, id);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() ? Optional.of(row(rs)) : Optional.empty();
+      }
+    }
+  }
+
+  /** Takes consecutive feed positions for the documents and writes them (upsert). */
+  private static void writeAll(Connection c, List<Document> docs) throws SQLException {
+    long end;
+    try (PreparedStatement s = c.prepareStatement("UPDATE sync_head SET seq = seq + ? WHERE id = 1 RETURNING seq")) {
+      s.setLong(1, docs.size());
+      try (ResultSet rs = s.executeQuery()) {
+        if (!rs.next()) {
+          throw new SQLException("sync_head has no row: the documents schema is incomplete");
+        }
+        end = rs.getLong(1);
+      }
+    }
+    long seq = end - docs.size();
+    try (PreparedStatement s = c.prepareStatement("INSERT INTO docs (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?)"
+        + " ON CONFLICT (collection, id) DO UPDATE SET state = excluded.state, view = excluded.view,"
+        + " seq = excluded.seq, tx_end = excluded.tx_end")) {
+      for (Document d : docs) {
+        ObjectNode view = d.view();
+        s.setString(1, d.collection());
+        s.setString(2, d.id());
+        s.setString(3, SyncJson.encode(d).toString());
+        s.setString(4, view == null ? null : view.toString());
+        s.setLong(5, ++seq);
+        s.setLong(6, end);
+        s.addBatch();
+      }
+      s.executeBatch();
+    }
+  }
+
+  @Override
+  public List<StoredDoc> feed(long after, int limit, Set<String> collections) {
+    if (collections.isEmpty()) {
+      return List.of();
+    }
+    return access.read(c -> {
+      String in = "?" + ", ?".repeat(collections.size() - 1);
+      List<StoredDoc> page;
+      try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM docs WHERE seq > ? AND collection IN ("
+          + in + ") ORDER BY seq LIMIT ?")) {
+        int i = 1;
+        s.setLong(i++, after);
+        for (String col : collections) {
+          s.setString(i++, col);
+        }
+        s.setInt(i, limit);
+        page = rows(s);
+      }
+      if (page.size() < limit || page.isEmpty()) {
+        return page;
+      }
+      StoredDoc last = page.get(page.size() - 1);
+      if (last.txEnd() == last.seq()) {
+        return page;
+      }
+      // the page would end inside a transaction: take the rest of it
+      try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM docs WHERE seq > ? AND seq <= ?"
+          + " AND collection IN (" + in + ") ORDER BY seq")) {
+        int i = 1;
+        s.setLong(i++, last.seq());
+        s.setLong(i++, last.txEnd());
+        for (String col : collections) {
+          s.setString(i++, col);
+        }
+        List<StoredDoc> all = new ArrayList<>(page);
+        all.addAll(rows(s));
+        return all;
+      }
+    });
+  }
+
+  @Override
+  public long feedHead() {
+    return access.read(c -> {
+      try (PreparedStatement s = c.prepareStatement("SELECT seq FROM sync_head WHERE id = 1");
+          ResultSet rs = s.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : 0;
+      }
+    });
+  }
+
+  private static List<StoredDoc> rows(PreparedStatement s) throws SQLException {
+    List<StoredDoc> out = new ArrayList<>();
+    try (ResultSet rs = s.executeQuery()) {
+      while (rs.next()) {
+        out.add(row(rs));
+      }
+    }
+    return out;
+  }
+
+  private static StoredDoc row(ResultSet rs) throws SQLException {
+    try {
+      Document state = SyncJson.decodeDocument(JSON.readTree(rs.getString(3)));
+      String view = rs.getString(4);
+      JsonNode v = view == null ? null : JSON.readTree(view);
+      return new StoredDoc(rs.getString(1), rs.getString(2), state, v == null ? null : (ObjectNode) v, rs.getLong(5),
+          rs.getLong(6));
+    } catch (IOException | IllegalArgumentException e) {
+      throw new SQLException("document " + rs.getString(1) + "/" + rs.getString(2) + " has an unreadable state: " + e.getMessage(), e);
+    }
+  }
+}
