@@ -2,6 +2,7 @@ package dev.outpost.cli;
 
 import dev.outpost.server.OutpostServer;
 import dev.outpost.server.ServerConfig;
+import dev.outpost.server.SyncCollections;
 import java.io.PrintWriter;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
@@ -34,12 +35,19 @@ public final class ServerCommand implements Callable<Integer> {
           + "Default: generated on first start, printed once, stored hashed")
   String adminToken;
 
+  @Option(names = "--sync-config", paramLabel = "FILE",
+      description = "YAML file of the replicated collections to serve (docs/sync-model.md). Default: none")
+  java.nio.file.Path syncConfig;
+
   @Override
   public Integer call() throws InterruptedException {
     ServerConfig.Builder b = store.configure().port(port).host(host);
     String admin = adminToken != null ? adminToken : System.getenv("OUTPOST_ADMIN_TOKEN");
     if (admin != null && !admin.isBlank()) {
       b.adminToken(admin);
+    }
+    if (syncConfig != null) {
+      b.syncCollections(SyncCollections.read(syncConfig));
     }
     OutpostServer server = OutpostServer.start(b.build());
     CountDownLatch stopped = new CountDownLatch(1);

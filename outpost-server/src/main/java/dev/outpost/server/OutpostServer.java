@@ -8,7 +8,11 @@ import dev.outpost.server.internal.ServerMetrics;
 import dev.outpost.server.internal.ServerRoutes;
 import dev.outpost.server.internal.Tokens;
 import io.helidon.webserver.WebServer;
+import dev.outpost.core.sync.HlcClock;
+import dev.outpost.server.internal.DocRoutes;
+import dev.outpost.server.internal.PullRoutes;
 import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,12 +50,21 @@ public final class OutpostServer implements AutoCloseable {
     try {
       AdminAuth admin = AdminAuth.init(config.adminToken(), store.internal().adminTokens(), new Tokens(new SecureRandom()));
       ServerMetrics metrics = new ServerMetrics(store.internal());
+      // one node id per server process: two servers on one database never stamp the same HLC
+      HlcClock hlc = new HlcClock("server-" + Long.toHexString(new SecureRandom().nextLong() >>> 16), config.clock(),
+          HlcClock.DEFAULT_MAX_SKEW);
+      byte[] fresh = new byte[32];
+      new SecureRandom().nextBytes(fresh);
+      byte[] cursorKey = HexFormat.of().parseHex(
+          store.internal().adminTokens().initSecret("sync_cursor_key", HexFormat.of().formatHex(fresh)));
       ServerRoutes routes =
           new ServerRoutes(
               store.internal(),
               metrics,
               new IngestHandler(config, store.internal(), store.registry(), metrics),
-              new ReadRoutes(config, store.internal(), store.internal().devices(), store.registry(), admin));
+              new ReadRoutes(config, store.internal(), store.internal().devices(), store.registry(), admin),
+              new DocRoutes(config.syncCollections(), store.internal().docs(), hlc, admin),
+              new PullRoutes(config.syncCollections(), store.internal().docs(), store.registry(), cursorKey));
       WebServer web =
           WebServer.builder()
               .host(config.host())

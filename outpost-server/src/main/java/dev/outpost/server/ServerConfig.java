@@ -30,6 +30,7 @@ public final class ServerConfig {
   private final Duration storeTimeout;
   private final Duration chainWait;
   private final Clock clock;
+  private final SyncCollections syncCollections;
 
   private ServerConfig(Builder b) {
     host = b.host;
@@ -50,6 +51,7 @@ public final class ServerConfig {
     storeTimeout = b.storeTimeout;
     chainWait = b.chainWait;
     clock = b.clock;
+    syncCollections = b.syncCollections;
   }
 
   public static Builder builder() {
@@ -76,6 +78,7 @@ public final class ServerConfig {
     b.storeTimeout = storeTimeout;
     b.chainWait = chainWait;
     b.clock = clock;
+    b.syncCollections = syncCollections;
     return b;
   }
 
@@ -103,6 +106,8 @@ public final class ServerConfig {
   /** How long a chained batch waits for its predecessor to arrive before 409 (docs/protocol.md). */
   public Duration chainWait() { return chainWait; }
   public Clock clock() { return clock; }
+  /** The replicated collections served (docs/sync-model.md); none unless given with --sync-config. */
+  public SyncCollections syncCollections() { return syncCollections; }
 
   /** Mutable, not thread-safe; {@link #build()} validates the whole. */
   public static final class Builder {
@@ -124,6 +129,7 @@ public final class ServerConfig {
     private Duration storeTimeout = Duration.ofSeconds(30);
     private Duration chainWait = Duration.ofSeconds(2);
     private Clock clock = Clock.systemUTC();
+    private SyncCollections syncCollections = SyncCollections.none();
 
     private Builder() {}
 
@@ -243,6 +249,11 @@ public final class ServerConfig {
 
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    public Builder syncCollections(SyncCollections collections) {
+      this.syncCollections = Objects.requireNonNull(collections, "syncCollections");
       return this;
     }
 

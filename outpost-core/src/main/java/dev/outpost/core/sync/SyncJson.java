@@ -255,6 +255,11 @@ public final class SyncJson {
     return n;
   }
 
+  /** Refuses a value nested deeper than {@value #MAX_DEPTH} levels, naming {@code where}. */
+  public static void checkValue(JsonNode n, String where) {
+    checkDepth(n, where);
+  }
+
   private static void checkDepth(JsonNode n, String where) {
     if (depth(n, 0) > MAX_DEPTH) {
       throw new IllegalArgumentException(where + " is nested deeper than " + MAX_DEPTH + " levels");

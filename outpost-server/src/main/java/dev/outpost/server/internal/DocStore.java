@@ -55,4 +55,7 @@ public interface DocStore {
 
   /** The last feed position handed out (0 before the first change). */
   long feedHead();
+
+  /** Waits until the feed head is past {@code after}, at most {@code timeoutMillis}; returns the head. */
+  long awaitPast(long after, long timeoutMillis);
 }

@@ -54,6 +54,14 @@ final class JdbcDeviceStore implements DeviceStore, AdminTokenStore {
   }
 
   @Override
+  public String initSecret(String name, String value) {
+    return access.write(c -> {
+      JdbcQueries.insertSettingIfAbsent(c, name, value);
+      return JdbcQueries.setting(c, name).orElseThrow();
+    });
+  }
+
+  @Override
   public String initAdminTokenHash(String hash) {
     return access.write(c -> {
       JdbcQueries.insertSettingIfAbsent(c, ADMIN_TOKEN_HASH, hash);

@@ -48,9 +48,15 @@ final class JdbcDocStore implements DocStore {
   private static final String COLUMNS = "collection, id, state, view, seq, tx_end";
 
   private final JdbcAccess access;
+  private final FeedSignal signal = new FeedSignal();
 
   JdbcDocStore(JdbcAccess access) {
     this.access = access;
+  }
+
+  @Override
+  public long awaitPast(long after, long timeoutMillis) {
+    return signal.awaitPast(after, timeoutMillis, this::feedHead);
   }
 
   @Override
@@ -81,7 +87,7 @@ final class JdbcDocStore implements DocStore {
 
   @Override
   public <T> T update(String collection, Collection<String> ids, Function<Map<String, Document>, Change<T>> change) {
-    return access.write(c -> {
+    T result = access.write(c -> {
       Map<String, Document> current = new LinkedHashMap<>();
       for (String id : new TreeSet<>(ids)) { // one lock order for every writer
         current.put(id, read(c, collection, id).map(StoredDoc::state).orElseGet(() -> new Document(collection, id)));
@@ -92,6 +98,8 @@ final class JdbcDocStore implements DocStore {
       }
       return ch.result();
     });
+    signal.changed(); // committed: wake long-polling pulls
+    return result;
   }
 
   private static Optional<StoredDoc> read(Connection c, String collection, String id) throws SQLException {

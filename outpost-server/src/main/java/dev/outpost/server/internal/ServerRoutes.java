@@ -24,12 +24,17 @@ public final class ServerRoutes {
   private final ServerMetrics metrics;
   private final IngestHandler ingest;
   private final ReadRoutes reads;
+  private final DocRoutes docs;
+  private final PullRoutes pull;
 
-  public ServerRoutes(Store store, ServerMetrics metrics, IngestHandler ingest, ReadRoutes reads) {
+  public ServerRoutes(Store store, ServerMetrics metrics, IngestHandler ingest, ReadRoutes reads, DocRoutes docs,
+      PullRoutes pull) {
     this.store = store;
     this.metrics = metrics;
     this.ingest = ingest;
     this.reads = reads;
+    this.docs = docs;
+    this.pull = pull;
   }
 
   public void register(HttpRouting.Builder r) {
@@ -42,6 +47,8 @@ public final class ServerRoutes {
     });
     r.post(INGEST, ingest);
     reads.register(r);
+    docs.register(r);
+    pull.register(r);
     r.get(Protocol.HEALTHZ_PATH, (req, res) -> ReadRoutes.sendJson(res, 200, g -> {
       g.writeStartObject();
       g.writeStringField("status", "ok");

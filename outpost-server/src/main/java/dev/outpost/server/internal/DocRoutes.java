@@ -1,0 +1,272 @@
+package dev.outpost.server.internal;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.outpost.core.sync.CollectionRules;
+import dev.outpost.core.sync.Document;
+import dev.outpost.core.sync.HlcClock;
+import dev.outpost.core.sync.Op;
+import dev.outpost.core.sync.ServerMerge;
+import dev.outpost.core.sync.SyncJson;
+import dev.outpost.server.SyncCollections;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The back office's document API (admin token): read a document, list a collection, and write
+ * with {@code PUT} (replace the register fields), {@code PATCH} (a JSON merge patch, plus
+ * {@code {"$inc": n}} on counters and {@code {"$add": [..]}}, {@code {"$remove": [..]}} on sets)
+ * and {@code DELETE}. Writes are stamped with the server's clock and merged with
+ * {@link ServerMerge} by the collection's rules, in one transaction with their feed positions;
+ * each answers with the document's new state once that committed. A request against the rules
+ * is {@code 400} naming the field and the rule, and changes nothing. docs/sync-model.md has
+ * curl examples.
+ */
+public final class DocRoutes {
+  static final Pattern ID = Pattern.compile("[A-Za-z0-9_.:@-]{1,256}");
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int MAX_BODY_BYTES = 1 << 20;
+  private static final int DEFAULT_LIMIT = 100;
+  private static final int MAX_LIMIT = 1000;
+
+  private final SyncCollections collections;
+  private final DocStore docs;
+  private final HlcClock clock;
+  private final AdminAuth admin;
+
+  public DocRoutes(SyncCollections collections, DocStore docs, HlcClock clock, AdminAuth admin) {
+    this.collections = collections;
+    this.docs = docs;
+    this.clock = clock;
+    this.admin = admin;
+  }
+
+  public void register(HttpRouting.Builder r) {
+    r.get("/v1/docs/{collection}", this::list)
+        .get("/v1/docs/{collection}/{id}", this::get)
+        .put("/v1/docs/{collection}/{id}", this::put)
+        .patch("/v1/docs/{collection}/{id}", this::patch)
+        .delete("/v1/docs/{collection}/{id}", this::delete);
+  }
+
+  private CollectionRules rules(ServerRequest req) {
+    String name = req.path().pathParameters().get("collection");
+    return collections.get(name).orElseThrow(() -> new ApiException(404, "unknown_collection",
+        "no collection '" + name + "' in the server's sync config (--sync-config)")).rules();
+  }
+
+  private static String id(ServerRequest req) {
+    String id = req.path().pathParameters().get("id");
+    if (!ID.matcher(id).matches()) {
+      throw ApiException.badRequest("bad_id", "document id '" + id + "' must be 1 to 256 of A-Z a-z 0-9 _ . : @ -");
+    }
+    return id;
+  }
+
+  private void get(ServerRequest req, ServerResponse res) throws IOException {
+    admin.check(req);
+    CollectionRules rules = rules(req);
+    String id = id(req);
+    DocStore.StoredDoc d = docs.get(rules.name(), id).filter(x -> x.view() != null).orElseThrow(() ->
+        new ApiException(404, "not_found", rules.name() + "/" + id + " does not exist (never written, or deleted)"));
+    ReadRoutes.sendJson(res, 200, g -> writeDoc(g, d.collection(), d.id(), d.state(), d.seq()));
+  }
+
+  private void list(ServerRequest req, ServerResponse res) throws IOException {
+    admin.check(req);
+    CollectionRules rules = rules(req);
+    String after = req.query().contains("after") ? req.query().get("after") : null;
+    int limit = DEFAULT_LIMIT;
+    if (req.query().contains("limit")) {
+      try {
+        limit = Integer.parseInt(req.query().get("limit"));
+      } catch (NumberFormatException e) {
+        limit = -1;
+      }
+      if (limit < 1 || limit > MAX_LIMIT) {
+        throw ApiException.badRequest("bad_limit", "limit must be 1.." + MAX_LIMIT + ", was " + req.query().get("limit"));
+      }
+    }
+    int max = limit;
+    List<DocStore.StoredDoc> page = docs.list(rules.name(), after, max);
+    ReadRoutes.sendJson(res, 200, g -> {
+      g.writeStartObject();
+      g.writeArrayFieldStart("docs");
+      for (DocStore.StoredDoc d : page) {
+        writeDoc(g, d.collection(), d.id(), d.state(), d.seq());
+      }
+      g.writeEndArray();
+      if (page.isEmpty() || page.size() < max) {
+        g.writeNullField("next");
+      } else {
+        g.writeStringField("next", page.get(page.size() - 1).id());
+      }
+      g.writeEndObject();
+    });
+  }
+
+  private void put(ServerRequest req, ServerResponse res) throws IOException {
+    admin.check(req);
+    CollectionRules rules = rules(req);
+    String id = id(req);
+    ObjectNode body = body(req);
+    for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (rules.counters().contains(f) || rules.sets().contains(f)) {
+        throw ApiException.badRequest("bad_field", rules.name() + "." + f + " is a " + (rules.counters().contains(f)
+            ? "counter" : "set") + ": PUT replaces register fields only; change it with PATCH and "
+            + (rules.counters().contains(f) ? "{\"$inc\": n}" : "{\"$add\": [..]} / {\"$remove\": [..]}"));
+      }
+    }
+    write(res, rules, id, doc -> {
+      Map<String, JsonNode> fields = new HashMap<>();
+      ObjectNode view = doc.view();
+      if (view != null) {
+        view.fieldNames().forEachRemaining(f -> {
+          if (!rules.counters().contains(f) && !rules.sets().contains(f)) {
+            fields.put(f, null); // replaced: what the body does not name is removed
+          }
+        });
+      }
+      body.fields().forEachRemaining(e -> {
+        SyncJson.checkValue(e.getValue(), rules.name() + "." + e.getKey());
+        fields.put(e.getKey(), e.getValue());
+      });
+      return List.of(doc.patch(clock.now(), fields));
+    });
+  }
+
+  private void patch(ServerRequest req, ServerResponse res) throws IOException {
+    admin.check(req);
+    CollectionRules rules = rules(req);
+    String id = id(req);
+    ObjectNode body = body(req);
+    write(res, rules, id, doc -> {
+      Map<String, JsonNode> registers = new HashMap<>();
+      List<Op> ops = new ArrayList<>();
+      for (Iterator<Map.Entry<String, JsonNode>> it = body.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        String f = e.getKey();
+        JsonNode v = e.getValue();
+        if (rules.counters().contains(f)) {
+          JsonNode inc = v.isObject() && v.size() == 1 ? v.get("$inc") : null;
+          if (inc == null || !inc.isIntegralNumber() || !inc.canConvertToLong()) {
+            throw ApiException.badRequest("bad_field", rules.name() + "." + f + " is a counter: give {\"$inc\": n} with a whole number n, not " + v);
+          }
+          ops.add(doc.increment(clock.now(), f, inc.asLong()));
+        } else if (rules.sets().contains(f)) {
+          JsonNode add = v.isObject() ? v.get("$add") : null;
+          JsonNode remove = v.isObject() ? v.get("$remove") : null;
+          if (!v.isObject() || v.size() != (add != null ? 1 : 0) + (remove != null ? 1 : 0) || v.size() == 0
+              || (add != null && !add.isArray()) || (remove != null && !remove.isArray())) {
+            throw ApiException.badRequest("bad_field", rules.name() + "." + f + " is a set: give {\"$add\": [..]} and/or {\"$remove\": [..]} with arrays, not " + v);
+          }
+          ops.add(doc.changeSet(clock.now(), f, elements(add), elements(remove)));
+        } else {
+          if (v.isObject() && (v.has("$inc") || v.has("$add") || v.has("$remove"))) {
+            throw ApiException.badRequest("bad_field", rules.name() + "." + f + " is a register (not in the collection's"
+                + " counters " + rules.counters() + " or sets " + rules.sets() + "): give it a value");
+          }
+          SyncJson.checkValue(v, rules.name() + "." + f);
+          registers.put(f, v); // a JSON null removes it, as in a merge patch
+        }
+      }
+      if (!registers.isEmpty() || ops.isEmpty()) {
+        ops.add(0, doc.patch(clock.now(), registers));
+      }
+      return ops;
+    });
+  }
+
+  private void delete(ServerRequest req, ServerResponse res) throws IOException {
+    admin.check(req);
+    CollectionRules rules = rules(req);
+    String id = id(req);
+    boolean existed = docs.update(rules.name(), id, doc -> {
+      if (!doc.exists()) {
+        return new DocStore.Change<>(List.of(), false);
+      }
+      ServerMerge.apply(doc, doc.delete(clock.now()), rules, clock);
+      return new DocStore.Change<>(List.of(doc), true);
+    });
+    if (!existed) {
+      throw new ApiException(404, "not_found", rules.name() + "/" + id + " does not exist (never written, or deleted)");
+    }
+    res.status(Status.NO_CONTENT_204).send();
+  }
+
+  /** Makes ops from the current state, merges them, writes the document, answers its new state. */
+  private void write(ServerResponse res, CollectionRules rules, String id,
+      java.util.function.Function<Document, List<Op>> makeOps) throws IOException {
+    Document after = docs.update(rules.name(), id, doc -> {
+      for (Op op : opsOrBadRequest(makeOps, doc)) {
+        try {
+          ServerMerge.apply(doc, op, rules, clock);
+        } catch (IllegalArgumentException e) {
+          throw ApiException.badRequest("refused", e.getMessage());
+        }
+      }
+      return new DocStore.Change<>(List.of(doc), doc);
+    });
+    long seq = docs.get(rules.name(), id).map(DocStore.StoredDoc::seq).orElse(0L);
+    ReadRoutes.sendJson(res, 200, g -> writeDoc(g, rules.name(), id, after, seq));
+  }
+
+  private static List<Op> opsOrBadRequest(java.util.function.Function<Document, List<Op>> makeOps, Document doc) {
+    try {
+      return makeOps.apply(doc);
+    } catch (IllegalArgumentException e) { // a field name or value the model refuses
+      throw ApiException.badRequest("bad_field", e.getMessage());
+    }
+  }
+
+  private static List<JsonNode> elements(JsonNode array) {
+    List<JsonNode> out = new ArrayList<>();
+    if (array != null) {
+      array.forEach(out::add);
+    }
+    return out;
+  }
+
+  private static ObjectNode body(ServerRequest req) {
+    byte[] raw = HttpBodies.read(req, MAX_BODY_BYTES);
+    JsonNode n;
+    try {
+      n = JSON.readTree(raw);
+    } catch (IOException e) {
+      throw ApiException.badRequest("bad_json", "the body is not JSON: " + e.getMessage());
+    }
+    if (n == null || !n.isObject()) {
+      throw ApiException.badRequest("bad_json", "the body must be a JSON object of fields");
+    }
+    return (ObjectNode) n;
+  }
+
+  /** {"collection", "id", "version", "seq", "doc"}: doc null when deleted. */
+  static void writeDoc(JsonGenerator g, String collection, String id, Document d, long seq) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("collection", collection);
+    g.writeStringField("id", id);
+    g.writeStringField("version", d.version() == null ? null : d.version().toString());
+    g.writeNumberField("seq", seq);
+    g.writeFieldName("doc");
+    ObjectNode view = d.view();
+    if (view == null) {
+      g.writeNull();
+    } else {
+      g.writeTree(view);
+    }
+    g.writeEndObject();
+  }
+}

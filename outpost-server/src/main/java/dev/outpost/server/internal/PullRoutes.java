@@ -1,0 +1,192 @@
+package dev.outpost.server.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.outpost.core.sync.SyncJson;
+import dev.outpost.server.SyncCollections;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * {@code GET /v1/sync/pull?cursor=…&limit=…&wait=…} (device token): the changes after the cursor
+ * in the collections the device subscribes to, in feed order, each with the document's whole merge
+ * state (the device merges it) and its view, or a tombstone, or an explicit {@code removed} for a
+ * document the device no longer receives (its subscription rule no longer matches). A page never
+ * ends inside a transaction. The answer's cursor is opaque and signed for this device: a forged,
+ * truncated or another device's cursor is {@code 400}. With {@code wait} (seconds, at most 30) an
+ * empty answer waits for the next change, so an online device sees a change well within a second.
+ */
+public final class PullRoutes {
+  static final String PATH = "/v1/sync/pull";
+  private static final int DEFAULT_LIMIT = 1000;
+  private static final int MAX_LIMIT = 10_000;
+  private static final long MAX_WAIT_SECONDS = 30;
+
+  private final SyncCollections collections;
+  private final DocStore docs;
+  private final DeviceRegistry devices;
+  private final byte[] cursorKey;
+
+  public PullRoutes(SyncCollections collections, DocStore docs, DeviceRegistry devices, byte[] cursorKey) {
+    this.collections = collections;
+    this.docs = docs;
+    this.devices = devices;
+    this.cursorKey = cursorKey.clone();
+  }
+
+  public void register(HttpRouting.Builder r) {
+    r.get(PATH, this::pull);
+  }
+
+  private void pull(ServerRequest req, ServerResponse res) throws IOException {
+    String device = authenticate(req);
+    long after = req.query().contains("cursor") && !req.query().get("cursor").isEmpty()
+        ? readCursor(device, req.query().get("cursor")) : 0;
+    int limit = (int) number(req, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
+    long waitSeconds = number(req, "wait", 0, 0, MAX_WAIT_SECONDS);
+    if (after > docs.feedHead()) {
+      throw ApiException.badRequest("bad_cursor", "the cursor is ahead of this server's feed: it is not from this server");
+    }
+    Set<String> subscribed = new TreeSet<>(collections.all().keySet());
+    List<DocStore.StoredDoc> page = docs.feed(after, limit, subscribed);
+    if (page.isEmpty() && waitSeconds > 0) {
+      docs.awaitPast(after, waitSeconds * 1000);
+      page = docs.feed(after, limit, subscribed);
+    }
+    long next = after;
+    for (DocStore.StoredDoc d : page) {
+      next = Math.max(next, d.txEnd());
+    }
+    List<DocStore.StoredDoc> changes = page;
+    String cursor = writeCursor(device, next);
+    boolean more = page.size() >= limit;
+    ReadRoutes.sendJson(res, 200, g -> {
+      g.writeStartObject();
+      g.writeArrayFieldStart("changes");
+      for (DocStore.StoredDoc d : changes) {
+        g.writeStartObject();
+        g.writeStringField("collection", d.collection());
+        g.writeStringField("id", d.id());
+        g.writeNumberField("seq", d.seq());
+        if (d.view() != null && !receives(d.collection(), d.view())) {
+          g.writeBooleanField("removed", true);
+        } else {
+          g.writeFieldName("state");
+          g.writeTree(SyncJson.encode(d.state()));
+          g.writeFieldName("doc");
+          if (d.view() == null) {
+            g.writeNull();
+          } else {
+            g.writeTree(d.view());
+          }
+        }
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeStringField("cursor", cursor);
+      g.writeBooleanField("more", more);
+      g.writeEndObject();
+    });
+  }
+
+  /**
+   * Whether the device receives this document: its collection's rule is {@code all}, or every
+   * {@code where} field equals the value (a {@code $device.<label>} reference needs the device's
+   * label, which devices do not have yet: such rules match nothing, so those documents are
+   * {@code removed} rather than sent).
+   */
+  private boolean receives(String collection, ObjectNode view) {
+    SyncCollections.Subscription s = collections.get(collection).map(SyncCollections.Collection::subscribe)
+        .orElse(SyncCollections.Subscription.ALL);
+    for (Map.Entry<String, String> w : s.where().entrySet()) {
+      if (SyncCollections.Subscription.label(w.getValue()).isPresent()) {
+        return false;
+      }
+      JsonNode v = view.get(w.getKey());
+      if (v == null || !v.isValueNode() || !v.asText().equals(w.getValue())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private String authenticate(ServerRequest req) {
+    String header = req.headers().first(io.helidon.http.HeaderNames.AUTHORIZATION).orElse(null);
+    String token = header != null && header.startsWith("Bearer ") ? header.substring(7).trim() : null;
+    if (token == null) {
+      throw ApiException.unauthorized("missing 'Authorization: Bearer <device token>' header");
+    }
+    return devices.authenticate(token).orElseThrow(() -> ApiException.unauthorized("unknown or revoked device token"));
+  }
+
+  private static long number(ServerRequest req, String name, long dflt, long min, long max) {
+    if (!req.query().contains(name)) {
+      return dflt;
+    }
+    String v = req.query().get(name);
+    try {
+      long n = Long.parseLong(v);
+      if (n >= min && n <= max) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw ApiException.badRequest("bad_" + name, name + " must be a whole number " + min + ".." + max + ", was '" + v + "'");
+  }
+
+  /** "1.<seq>.<mac>", base64url: the position, signed for this device with the server's key. */
+  String writeCursor(String device, long seq) {
+    String body = "1." + seq;
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(
+        (body + "." + mac(device, body)).getBytes(StandardCharsets.US_ASCII));
+  }
+
+  long readCursor(String device, String cursor) {
+    String text;
+    try {
+      text = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.US_ASCII);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest("bad_cursor", "the cursor is not one this server handed out (not base64url)");
+    }
+    int last = text.lastIndexOf('.');
+    if (!text.startsWith("1.") || last <= 2) {
+      throw ApiException.badRequest("bad_cursor", "the cursor is not one this server handed out (malformed)");
+    }
+    String body = text.substring(0, last);
+    byte[] given = text.substring(last + 1).getBytes(StandardCharsets.US_ASCII);
+    if (!MessageDigest.isEqual(given, mac(device, body).getBytes(StandardCharsets.US_ASCII))) {
+      throw ApiException.badRequest("bad_cursor", "the cursor was not handed out to this device");
+    }
+    try {
+      return Long.parseLong(body.substring(2));
+    } catch (NumberFormatException e) {
+      throw ApiException.badRequest("bad_cursor", "the cursor is not one this server handed out (malformed)");
+    }
+  }
+
+  private String mac(String device, String body) {
+    try {
+      Mac m = Mac.getInstance("HmacSHA256");
+      m.init(new SecretKeySpec(cursorKey, "HmacSHA256"));
+      m.update(device.getBytes(StandardCharsets.UTF_8));
+      m.update((byte) 0);
+      return HexFormat.of().formatHex(m.doFinal(body.getBytes(StandardCharsets.US_ASCII)), 0, 16);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is missing from this JDK", e);
+    }
+  }
+}
