@@ -1,6 +1,10 @@
 package dev.outpost.server.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.outpost.core.sync.SyncJson;
+import java.io.IOException;
 import dev.outpost.core.sync.Document;
 import java.util.Collection;
 import java.util.List;
@@ -19,13 +23,35 @@ import java.util.function.Function;
 public interface DocStore {
 
   /**
-   * A document as stored.
+   * A document as stored; its state and view stay JSON text until asked for (a pull passes them
+   * through as they are).
    *
    * @param seq its feed position: the change that made this state
    * @param txEnd the last feed position its transaction took (a pull page ends at one)
-   * @param view what a reader sees (null: deleted)
+   * @param stateJson the whole merge state ({@link SyncJson})
+   * @param viewJson what a reader sees, or null when deleted
    */
-  record StoredDoc(String collection, String id, Document state, ObjectNode view, long seq, long txEnd) {}
+  record StoredDoc(String collection, String id, String stateJson, String viewJson, long seq, long txEnd) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The merge state, decoded. */
+    public Document state() {
+      return SyncJson.decodeDocument(parse(stateJson));
+    }
+
+    /** The view, or null when deleted. */
+    public ObjectNode view() {
+      return viewJson == null ? null : (ObjectNode) parse(viewJson);
+    }
+
+    private JsonNode parse(String json) {
+      try {
+        return JSON.readTree(json);
+      } catch (IOException e) {
+        throw new StoreException("document " + collection + "/" + id + " has unreadable JSON: " + e.getMessage(), e);
+      }
+    }
+  }
 
   /** What one update changes: the documents' new states; the result is handed back to the caller. */
   record Change<T>(List<Document> changed, T result) {}

@@ -1,11 +1,8 @@
 package dev.outpost.server.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.core.sync.Document;
 import dev.outpost.core.sync.SyncJson;
-import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -36,7 +33,6 @@ import java.util.function.Function;
  * single writer gives the same). Thread-safe.
  */
 final class JdbcDocStore implements DocStore {
-  private static final ObjectMapper JSON = new ObjectMapper();
   /** The tables, for both dialects: a migration of each store runs these. */
   static final String[] TABLES = {
     "CREATE TABLE IF NOT EXISTS docs (collection TEXT NOT NULL, id TEXT NOT NULL, state TEXT NOT NULL,"
@@ -206,14 +202,6 @@ final class JdbcDocStore implements DocStore {
   }
 
   private static StoredDoc row(ResultSet rs) throws SQLException {
-    try {
-      Document state = SyncJson.decodeDocument(JSON.readTree(rs.getString(3)));
-      String view = rs.getString(4);
-      JsonNode v = view == null ? null : JSON.readTree(view);
-      return new StoredDoc(rs.getString(1), rs.getString(2), state, v == null ? null : (ObjectNode) v, rs.getLong(5),
-          rs.getLong(6));
-    } catch (IOException | IllegalArgumentException e) {
-      throw new SQLException("document " + rs.getString(1) + "/" + rs.getString(2) + " has an unreadable state: " + e.getMessage(), e);
-    }
+    return new StoredDoc(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5), rs.getLong(6));
   }
 }

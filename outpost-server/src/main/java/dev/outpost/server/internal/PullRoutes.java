@@ -2,7 +2,6 @@ package dev.outpost.server.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.outpost.core.sync.SyncJson;
 import dev.outpost.server.SyncCollections;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
@@ -81,16 +80,17 @@ public final class PullRoutes {
         g.writeStringField("collection", d.collection());
         g.writeStringField("id", d.id());
         g.writeNumberField("seq", d.seq());
-        if (d.view() != null && !receives(d.collection(), d.view())) {
+        if (d.viewJson() != null && !receives(d)) {
           g.writeBooleanField("removed", true);
         } else {
+          // stored JSON goes out as it is: no decoding and encoding per document
           g.writeFieldName("state");
-          g.writeTree(SyncJson.encode(d.state()));
+          g.writeRawValue(d.stateJson());
           g.writeFieldName("doc");
-          if (d.view() == null) {
+          if (d.viewJson() == null) {
             g.writeNull();
           } else {
-            g.writeTree(d.view());
+            g.writeRawValue(d.viewJson());
           }
         }
         g.writeEndObject();
@@ -108,9 +108,13 @@ public final class PullRoutes {
    * label, which devices do not have yet: such rules match nothing, so those documents are
    * {@code removed} rather than sent).
    */
-  private boolean receives(String collection, ObjectNode view) {
-    SyncCollections.Subscription s = collections.get(collection).map(SyncCollections.Collection::subscribe)
+  private boolean receives(DocStore.StoredDoc d) {
+    SyncCollections.Subscription s = collections.get(d.collection()).map(SyncCollections.Collection::subscribe)
         .orElse(SyncCollections.Subscription.ALL);
+    if (s.all()) {
+      return true;
+    }
+    ObjectNode view = d.view();
     for (Map.Entry<String, String> w : s.where().entrySet()) {
       if (SyncCollections.Subscription.label(w.getValue()).isPresent()) {
         return false;
