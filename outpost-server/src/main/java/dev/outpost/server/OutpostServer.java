@@ -11,6 +11,7 @@ import io.helidon.webserver.WebServer;
 import dev.outpost.core.sync.HlcClock;
 import dev.outpost.server.internal.DocRoutes;
 import dev.outpost.server.internal.PullRoutes;
+import dev.outpost.server.internal.SyncMerger;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Optional;
@@ -53,6 +54,7 @@ public final class OutpostServer implements AutoCloseable {
       // one node id per server process: two servers on one database never stamp the same HLC
       HlcClock hlc = new HlcClock("server-" + Long.toHexString(new SecureRandom().nextLong() >>> 16), config.clock(),
           HlcClock.DEFAULT_MAX_SKEW);
+      SyncMerger sync = new SyncMerger(config.syncCollections(), hlc);
       byte[] fresh = new byte[32];
       new SecureRandom().nextBytes(fresh);
       byte[] cursorKey = HexFormat.of().parseHex(
@@ -61,7 +63,7 @@ public final class OutpostServer implements AutoCloseable {
           new ServerRoutes(
               store.internal(),
               metrics,
-              new IngestHandler(config, store.internal(), store.registry(), metrics),
+              new IngestHandler(config, store.internal(), store.registry(), metrics, sync),
               new ReadRoutes(config, store.internal(), store.internal().devices(), store.registry(), admin),
               new DocRoutes(config.syncCollections(), store.internal().docs(), hlc, admin),
               new PullRoutes(config.syncCollections(), store.internal().docs(), store.registry(), cursorKey));

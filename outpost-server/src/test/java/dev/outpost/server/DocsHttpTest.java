@@ -3,12 +3,24 @@ package dev.outpost.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.outpost.core.Batch;
+import dev.outpost.core.Message;
+import dev.outpost.core.Priority;
+import dev.outpost.core.RecordResult;
 import dev.outpost.core.sync.Document;
+import dev.outpost.core.sync.Hlc;
+import dev.outpost.core.sync.Op;
 import dev.outpost.core.sync.SyncJson;
+import dev.outpost.core.wire.Protocol;
+import dev.outpost.core.wire.WireCodec;
 import dev.outpost.server.testing.Http;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,6 +40,9 @@ class DocsHttpTest {
         prices:
           conflict: server-wins
           subscribe: {where: {region: eu}}
+        tickets:
+          conflict: manual
+          devices: read-write
       """;
   @TempDir Path dir;
   OutpostServer server;
@@ -174,5 +189,78 @@ class DocsHttpTest {
     assertThat(http.send("GET", "/v1/sync/pull?cursor=*not*base64*", token, Map.of(), null).status()).isEqualTo(400);
     assertThat(http.send("GET", "/v1/sync/pull?limit=0", token, Map.of(), null).status()).isEqualTo(400);
     assertThat(http.send("GET", "/v1/sync/pull", null, Map.of(), null).status()).isEqualTo(401);
+  }
+
+  /** Sends ops as $sync records of dev-1 through the ingest API; returns the per-record results. */
+  List<RecordResult> sendOps(long firstSeq, Op... ops) {
+    List<Message> ms = new ArrayList<>();
+    long seq = firstSeq;
+    for (Op op : ops) {
+      ms.add(new Message(seq++, Protocol.SYNC_TOPIC,
+          Priority.HIGH, 1, Map.of(), SyncJson.encode(op)));
+    }
+    byte[] body = WireCodec.encodeJson(new Batch("dev-1", 7, ms));
+    Http.Response r = http.send("POST", "/v1/ingest", token, Map.of("Content-Type", WireCodec.JSON), body);
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    return WireCodec.decodeResult(r.body().getBytes(StandardCharsets.UTF_8)).results();
+  }
+
+  private static Hlc devTime(long dt) {
+    return new Hlc(System.currentTimeMillis() + dt, 0, "dev-1.s1");
+  }
+
+  @Test
+  void aDevicesOpsArriveThroughTheUplinkAreMergedOnceAndComeBackInThePull() {
+    Document local = new Document("orders", "wo-7");
+    var put = local.patch(devTime(0), Map.of("status", TextNode.valueOf("open")));
+    local.apply(put);
+    var inc = local.increment(devTime(1), "qty", 4);
+    local.apply(inc);
+    var results = sendOps(1, put, inc);
+    assertThat(results).extracting(r -> r.status().name()).containsExactly("STORED", "STORED");
+    // the same records again (a resend after a lost answer): duplicates, merged once
+    assertThat(sendOps(1, put, inc)).extracting(r -> r.status().name()).containsExactly("DUPLICATE", "DUPLICATE");
+    JsonNode doc = send("GET", "/v1/docs/orders/wo-7", null).json().path("doc");
+    assertThat(doc.toString()).isEqualTo("{\"qty\":4,\"status\":\"open\"}");
+    JsonNode pulled = http.send("GET", "/v1/sync/pull", token, Map.of(), null).json().path("changes").get(0);
+    Document fromServer = SyncJson.decodeDocument(pulled.path("state"));
+    local.merge(fromServer);
+    assertThat(local.view().toString()).isEqualTo(doc.toString());
+  }
+
+  @Test
+  void aDevicesOpAgainstTheRulesIsRejectedWithTheRuleAndNothingIsMerged() {
+    Document d = new Document("prices", "p-1");
+    var readOnly = d.patch(devTime(0), Map.of("price", IntNode.valueOf(1)));
+    Document o = new Document("orders", "wo-1");
+    var notACounter = o.increment(devTime(0), "status", 1);
+    var future = o.patch(new Hlc(System.currentTimeMillis() + 3_600_000, 0, "dev-1.s1"),
+        Map.of("status", TextNode.valueOf("2040")));
+    var otherNode = o.patch(new Hlc(System.currentTimeMillis(), 0, "dev-2.s1"),
+        Map.of("status", TextNode.valueOf("spoof")));
+    var unknown = new Document("nope", "x").patch(devTime(0), Map.of());
+    var results = sendOps(10, readOnly, notACounter, future, otherNode, unknown);
+    assertThat(results).extracting(r -> r.status().name()).containsOnly("REJECTED");
+    assertThat(results.get(0).reason()).contains("read-only for devices");
+    assertThat(results.get(1).reason()).contains("orders.status is not a counter field");
+    assertThat(results.get(2).reason()).contains("more than the allowed skew");
+    assertThat(results.get(3).reason()).contains("not by this device");
+    assertThat(results.get(4).reason()).contains("no collection 'nope'");
+    assertThat(send("GET", "/v1/docs/orders/wo-1", null).status()).isEqualTo(404);
+    assertThat(http.send("GET", "/v1/sync/pull", token, Map.of(), null).json().path("changes")).isEmpty();
+  }
+
+  @Test
+  void aConcurrentDeviceWriteToAManualCollectionKeepsTheCurrentValueForEveryone() {
+    send("PUT", "/v1/docs/tickets/t-1", "{\"status\":\"open\"}");
+    // the device wrote offline without having seen the back office's value
+    Document device = new Document("tickets", "t-1");
+    var mine = device.patch(devTime(5), Map.of("status", TextNode.valueOf("closed")));
+    device.apply(mine);
+    assertThat(sendOps(20, mine)).extracting(r -> r.status().name()).containsExactly("STORED");
+    assertThat(send("GET", "/v1/docs/tickets/t-1", null).json().path("doc").path("status").asText()).isEqualTo("open");
+    JsonNode pulled = http.send("GET", "/v1/sync/pull", token, Map.of(), null).json().path("changes").get(0);
+    device.merge(SyncJson.decodeDocument(pulled.path("state")));
+    assertThat(device.register("status").asText()).as("the device comes back to the server's value").isEqualTo("open");
   }
 }

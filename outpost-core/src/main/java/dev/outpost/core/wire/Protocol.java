@@ -21,4 +21,11 @@ public final class Protocol {
   public static final String AFTER_HEADER = "Outpost-After";
   /** Answer: "1" when the server honours {@link #AFTER_HEADER}. */
   public static final String CHAIN_HEADER = "Outpost-Chain";
+
+  /**
+   * The topic of a record that carries a replicated-document op ({@code dev.outpost.core.sync.SyncJson}
+   * in its payload): the server merges it into the document store in the same transaction as the
+   * record's dedupe, or rejects the record with the rule it breaks.
+   */
+  public static final String SYNC_TOPIC = "$sync";
 }

@@ -6,6 +6,7 @@ import dev.outpost.core.Message;
 import dev.outpost.core.RecordResult;
 import dev.outpost.core.wire.BodyTooLargeException;
 import dev.outpost.core.wire.ContentEncoding;
+import dev.outpost.core.sync.Op;
 import dev.outpost.core.wire.Protocol;
 import dev.outpost.core.wire.RecordLimits;
 import dev.outpost.core.wire.WireCodec;
@@ -38,12 +39,15 @@ public final class IngestHandler implements Handler {
 
   private final ServerConfig config;
   private final RecordLimits limits;
+  private final SyncMerger sync;
   private final MessageStore store;
   private final DeviceRegistry devices;
   private final ServerMetrics metrics;
   private final BatchChains chains = new BatchChains();
 
-  public IngestHandler(ServerConfig config, MessageStore store, DeviceRegistry devices, ServerMetrics metrics) {
+  public IngestHandler(ServerConfig config, MessageStore store, DeviceRegistry devices, ServerMetrics metrics,
+      SyncMerger sync) {
+    this.sync = sync;
     this.config = config;
     this.limits = new RecordLimits(config.maxTopicBytes(), config.maxPayloadBytes(), config.maxHeaderBytes());
     this.store = store;
@@ -104,12 +108,25 @@ public final class IngestHandler implements Handler {
     RecordResult[] results = new RecordResult[batch.size()];
     List<Message> accepted = new ArrayList<>(batch.size());
     int[] acceptedAt = new int[batch.size()];
+    List<Op> ops = null; // for each accepted record, the document op it carries (topic $sync), if any
     for (int i = 0; i < batch.size(); i++) {
       Message m = batch.messages().get(i);
       String problem = problem(m);
+      Op op = null;
+      if (problem == null && Protocol.SYNC_TOPIC.equals(m.topic())) {
+        SyncMerger.Checked checked = sync.check(device, m);
+        problem = checked.problem();
+        op = checked.op();
+      }
       if (problem != null) {
         results[i] = RecordResult.rejected(m.seq(), problem);
       } else {
+        if (op != null && ops == null) {
+          ops = new ArrayList<>(java.util.Collections.nCopies(accepted.size(), (Op) null));
+        }
+        if (ops != null) {
+          ops.add(op);
+        }
         acceptedAt[accepted.size()] = i;
         accepted.add(m);
       }
@@ -119,7 +136,8 @@ public final class IngestHandler implements Handler {
     boolean[] stored;
     try {
       CompletableFuture<boolean[]> commit =
-          store.submit(new MessageStore.Write(device, batch.epoch(), accepted, rejected, receivedAt), predecessor);
+          store.submit(new MessageStore.Write(device, batch.epoch(), accepted, rejected, receivedAt,
+              ops == null ? null : new MessageStore.SyncOps(ops, sync)), predecessor);
       if (link != null) {
         link.queued(commit); // successors chained to this batch may queue behind it now
       }

@@ -2,6 +2,8 @@ package dev.outpost.server.internal;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.core.sync.Document;
+import dev.outpost.core.sync.Op;
+import dev.outpost.core.sync.ServerMerge;
 import dev.outpost.core.sync.SyncJson;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -11,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.List;
 import java.util.Optional;
@@ -41,6 +44,13 @@ final class JdbcDocStore implements DocStore {
     "CREATE TABLE IF NOT EXISTS sync_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL)",
     "INSERT INTO sync_head (id, seq) VALUES (1, 0) ON CONFLICT (id) DO NOTHING",
   };
+
+  /** Conflicts a person resolves; the key column differs by dialect. */
+  static String conflictsTable(String key) {
+    return "CREATE TABLE IF NOT EXISTS conflicts (conflict_id " + key + ", collection TEXT NOT NULL, id TEXT NOT NULL,"
+        + " field TEXT NOT NULL, current_value TEXT, current_at TEXT NOT NULL, proposed_value TEXT, proposed_at TEXT NOT NULL,"
+        + " created_at BIGINT NOT NULL, resolved_at BIGINT, resolution TEXT)";
+  }
   private static final String COLUMNS = "collection, id, state, view, seq, tx_end";
 
   private final JdbcAccess access;
@@ -138,6 +148,69 @@ final class JdbcDocStore implements DocStore {
       }
       s.executeBatch();
     }
+  }
+
+  /**
+   * Merges devices' ops into their documents inside the caller's transaction (the ingest group's,
+   * so the merge commits with the records' dedupe), writes the changed documents at new feed
+   * positions and records the conflicts. Call {@link #committed()} after the commit.
+   */
+  void mergeIn(Connection c, List<Op> ops, SyncMerger merger, long now) throws SQLException {
+    // read (and on PostgreSQL lock) each document once, sorted: one lock order for every writer
+    TreeSet<String> keys = new TreeSet<>();
+    for (Op op : ops) {
+      keys.add(op.collection() + "/" + op.id()); // neither a collection name nor an id holds '/'
+    }
+    Map<String, Document> docs = new TreeMap<>();
+    for (String key : keys) {
+      int slash = key.indexOf('/');
+      String collection = key.substring(0, slash);
+      String id = key.substring(slash + 1);
+      docs.put(key, read(c, collection, id).map(StoredDoc::state).orElseGet(() -> new Document(collection, id)));
+    }
+    SyncMerger.Merged merged = merger.merge(docs, ops);
+    if (!merged.changed().isEmpty()) {
+      writeAll(c, merged.changed());
+    }
+    if (!merged.conflicts().isEmpty()) {
+      try (PreparedStatement s = c.prepareStatement("INSERT INTO conflicts (collection, id, field, current_value,"
+          + " current_at, proposed_value, proposed_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+        for (ServerMerge.Conflict k : merged.conflicts()) {
+          s.setString(1, k.collection());
+          s.setString(2, k.id());
+          s.setString(3, k.field());
+          s.setString(4, k.current() == null ? null : k.current().toString());
+          s.setString(5, k.currentAt().toString());
+          s.setString(6, k.proposed() == null ? null : k.proposed().toString());
+          s.setString(7, k.proposedAt().toString());
+          s.setLong(8, now);
+          s.addBatch();
+        }
+        s.executeBatch();
+      }
+    }
+  }
+
+  /**
+   * Adds to {@code ops} the ops of {@code w}'s messages stored now (a duplicate was merged when it
+   * was first stored); returns the merger to use.
+   */
+  static SyncMerger opsStoredNow(MessageStore.Write w, boolean[] stored, List<Op> ops, SyncMerger merger) {
+    if (w.sync() == null) {
+      return merger;
+    }
+    List<Op> all = w.sync().ops();
+    for (int k = 0; k < stored.length; k++) {
+      if (stored[k] && all.get(k) != null) {
+        ops.add(all.get(k));
+      }
+    }
+    return w.sync().merger();
+  }
+
+  /** A transaction that wrote documents outside {@link #update} committed: wake long-polling pulls. */
+  void committed() {
+    signal.changed();
   }
 
   @Override

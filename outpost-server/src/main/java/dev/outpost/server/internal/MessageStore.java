@@ -1,6 +1,7 @@
 package dev.outpost.server.internal;
 
 import dev.outpost.core.Message;
+import dev.outpost.core.sync.Op;
 import dev.outpost.server.StoredRecord;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -11,8 +12,23 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface MessageStore {
 
-  /** One device's batch after validation: the records to store and how many were refused. */
-  record Write(String deviceId, long epoch, List<Message> messages, int rejected, long receivedAt) {}
+  /**
+   * One device's batch after validation: the records to store and how many were refused.
+   *
+   * @param sync null, or the replicated-document ops the messages carry and how to merge them: the
+   *     store merges the ops of the messages it stores now in the same transaction
+   */
+  record Write(String deviceId, long epoch, List<Message> messages, int rejected, long receivedAt, SyncOps sync) {
+    public Write(String deviceId, long epoch, List<Message> messages, int rejected, long receivedAt) {
+      this(deviceId, epoch, messages, rejected, receivedAt, null);
+    }
+  }
+
+  /**
+   * The ops of a write's messages ({@code ops.get(i)} for message i; null for a plain record) and
+   * the merger that applies them.
+   */
+  record SyncOps(List<Op> ops, SyncMerger merger) {}
 
   /**
    * Stores the records of one write, each at most once per (deviceId, epoch, seq).

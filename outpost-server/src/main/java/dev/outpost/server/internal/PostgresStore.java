@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.outpost.core.Message;
 import dev.outpost.server.StoredRecord;
+import dev.outpost.core.sync.Op;
 import dev.outpost.sqlite.Migrations;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -63,7 +64,8 @@ public final class PostgresStore implements Store, JdbcAccess {
         for (String ddl : JdbcDocStore.TABLES) {
           s.execute(ddl);
         }
-      }));
+      }),
+      new Migrations.Migration(3, "conflicts of replicated documents", s -> s.execute(JdbcDocStore.conflictsTable("BIGSERIAL PRIMARY KEY"))));
 
   private static final String INSERT =
       "INSERT INTO messages (" + JdbcQueries.INSERT_MESSAGE_COLUMNS + ")"
@@ -139,7 +141,7 @@ public final class PostgresStore implements Store, JdbcAccess {
 
   /** One transaction for a group of writes (runs on the committer's thread). */
   private List<boolean[]> writeGroup(List<Write> group) {
-    return tx(c -> {
+    List<boolean[]> written = tx(c -> {
       List<PreparedStatement> inserts = new ArrayList<>(group.size());
       try {
         // Everything that can be done before the lock is done: it is held until commit.
@@ -150,6 +152,8 @@ public final class PostgresStore implements Store, JdbcAccess {
           s.execute("SELECT pg_advisory_xact_lock(" + INGEST_LOCK + ")");
         }
         List<boolean[]> results = new ArrayList<>(group.size());
+        SyncMerger merger = null;
+        List<Op> ops = new ArrayList<>();
         try (PreparedStatement count = c.prepareStatement(JdbcQueries.countWriteSql("GREATEST"))) {
           for (int i = 0; i < group.size(); i++) {
             Write w = group.get(i);
@@ -160,7 +164,11 @@ public final class PostgresStore implements Store, JdbcAccess {
             }
             JdbcQueries.countWrite(count, w, n, stored.length - n);
             results.add(stored);
+            merger = JdbcDocStore.opsStoredNow(w, stored, ops, merger);
           }
+        }
+        if (!ops.isEmpty()) {
+          docStore.mergeIn(c, ops, merger, group.get(0).receivedAt());
         }
         return results;
       } finally {
@@ -171,6 +179,10 @@ public final class PostgresStore implements Store, JdbcAccess {
         }
       }
     });
+    if (group.stream().anyMatch(w -> w.sync() != null)) {
+      docStore.committed(); // wake long-polling pulls
+    }
+    return written;
   }
 
   /** Runs a bound insert; true for each message stored now, false for each already there. */

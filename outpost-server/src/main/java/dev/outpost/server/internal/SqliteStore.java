@@ -1,6 +1,7 @@
 package dev.outpost.server.internal;
 
 import dev.outpost.server.StoredRecord;
+import dev.outpost.core.sync.Op;
 import dev.outpost.sqlite.Migrations;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,7 +66,8 @@ public final class SqliteStore implements Store, JdbcAccess {
         for (String ddl : JdbcDocStore.TABLES) {
           s.execute(ddl);
         }
-      }));
+      }),
+      new Migrations.Migration(3, "conflicts of replicated documents", s -> s.execute(JdbcDocStore.conflictsTable("INTEGER PRIMARY KEY"))));
 
   private final Path file;
   private final Connection writer; // used only on the committer's thread
@@ -246,6 +248,8 @@ public final class SqliteStore implements Store, JdbcAccess {
       touch.setLong(1, first.receivedAt());
       touch.setString(2, first.deviceId());
       touch.executeUpdate();
+      SyncMerger merger = null;
+      List<Op> ops = new ArrayList<>();
       for (Write w : group) {
         boolean[] stored = insert.insert(w);
         int n = 0;
@@ -254,8 +258,15 @@ public final class SqliteStore implements Store, JdbcAccess {
         }
         JdbcQueries.countWrite(count, w, n, stored.length - n);
         results.add(stored);
+        merger = JdbcDocStore.opsStoredNow(w, stored, ops, merger);
+      }
+      if (!ops.isEmpty()) {
+        docStore.mergeIn(writer, ops, merger, group.get(0).receivedAt());
       }
       writer.commit();
+      if (!ops.isEmpty()) {
+        docStore.committed();
+      }
       return results;
     } catch (SQLException | RuntimeException e) {
       rollbackQuietly();

@@ -1,0 +1,131 @@
+package dev.outpost.server.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.outpost.core.Message;
+import dev.outpost.core.sync.ClockSkewException;
+import dev.outpost.core.sync.CollectionRules;
+import dev.outpost.core.sync.Document;
+import dev.outpost.core.sync.HlcClock;
+import dev.outpost.core.sync.Op;
+import dev.outpost.core.sync.ServerMerge;
+import dev.outpost.core.sync.SyncJson;
+import dev.outpost.server.SyncCollections;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Devices' writes to replicated documents, which arrive as records of topic {@code $sync}
+ * through the uplink (one upload path, one exactly-once story). {@link #check} runs at ingest,
+ * before the store: a record whose op cannot be applied is rejected with the rule it breaks, and
+ * so lands in the device's dead letters. {@link #merge} runs inside the store's transaction, for
+ * the records stored now (a duplicate is never merged twice). Thread-safe.
+ */
+public final class SyncMerger {
+  private static final Logger LOG = LoggerFactory.getLogger(SyncMerger.class);
+
+  /** A record's op, or why it is refused. */
+  public record Checked(Op op, String problem) {}
+
+  private final SyncCollections collections;
+  private final HlcClock clock;
+  private final AtomicLong refusedAtMerge = new AtomicLong();
+
+  public SyncMerger(SyncCollections collections, HlcClock clock) {
+    this.collections = collections;
+    this.clock = clock;
+  }
+
+  /** The server's clock: every write the server stamps, and every device time it receives. */
+  public HlcClock clock() {
+    return clock;
+  }
+
+  public SyncCollections collections() {
+    return collections;
+  }
+
+  /** Ops that passed {@link #check} but could not be applied in the transaction (see {@link #merge}). */
+  public long refusedAtMerge() {
+    return refusedAtMerge.get();
+  }
+
+  /** Decodes and checks a {@code $sync} record of {@code device}. */
+  public Checked check(String device, Message m) {
+    Op op;
+    try {
+      op = SyncJson.decodeOp(m.payload());
+    } catch (IllegalArgumentException e) {
+      return new Checked(null, "not a sync op: " + e.getMessage());
+    }
+    SyncCollections.Collection c = collections.get(op.collection()).orElse(null);
+    if (c == null) {
+      return new Checked(null, "no collection '" + op.collection() + "' in the server's sync config");
+    }
+    if (c.rules().devices() != CollectionRules.Access.READ_WRITE) {
+      return new Checked(null, "collection '" + op.collection() + "' is read-only for devices (devices: read in the sync config)");
+    }
+    String node = op.hlc().node();
+    if (!node.equals(device) && !node.startsWith(device + ".")) {
+      return new Checked(null, "op stamped by node '" + node + "', not by this device ('" + device + "' or '"
+          + device + ".<store>')");
+    }
+    if (!DocRoutes.ID.matcher(op.id()).matches()) {
+      return new Checked(null, "document id '" + op.id() + "' must be 1 to 256 of A-Z a-z 0-9 _ . : @ -");
+    }
+    try {
+      c.rules().check(op);
+      clock.check(op.hlc());
+    } catch (ClockSkewException e) {
+      return new Checked(null, e.getMessage());
+    } catch (IllegalArgumentException e) {
+      return new Checked(null, e.getMessage());
+    }
+    return new Checked(op, null);
+  }
+
+  /** What a merge changed: the documents to write, and the conflicts it raised. */
+  public record Merged(List<Document> changed, List<ServerMerge.Conflict> conflicts) {}
+
+  /**
+   * Merges ops (already checked) into the documents given, by their collections' rules. An op
+   * that still cannot be applied (its document would pass the size limit after a concurrent write,
+   * or its time is now too far ahead) is not applied; the register fields it wrote are written
+   * again with the current values, stamped after it, so the device's copy comes back to the
+   * server's at its next pull. It is counted and logged.
+   */
+  public Merged merge(Map<String, Document> docs, List<Op> ops) {
+    Map<String, Document> changed = new LinkedHashMap<>();
+    List<ServerMerge.Conflict> conflicts = new ArrayList<>();
+    for (Op op : ops) {
+      String key = op.collection() + "/" + op.id();
+      Document doc = docs.get(key);
+      CollectionRules rules = collections.get(op.collection()).orElseThrow().rules();
+      try {
+        conflicts.addAll(ServerMerge.apply(doc, op, rules, clock).conflicts());
+      } catch (IllegalArgumentException e) {
+        refusedAtMerge.incrementAndGet();
+        LOG.warn("sync op {} on {} not applied: {}", op.hlc(), key, e.getMessage());
+        if (op instanceof Op.Patch p) {
+          Map<String, JsonNode> again = new HashMap<>();
+          p.fields().keySet().forEach(f -> again.put(f, doc.register(f)));
+          try {
+            clock.receive(op.hlc());
+          } catch (ClockSkewException skew) {
+            // the write again is stamped now; a device that far ahead is corrected when its clock is
+          }
+          doc.apply(doc.patch(clock.now(), again));
+        } else {
+          continue;
+        }
+      }
+      changed.put(key, doc);
+    }
+    return new Merged(new ArrayList<>(changed.values()), conflicts);
+  }
+}
