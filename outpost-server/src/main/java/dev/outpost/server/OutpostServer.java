@@ -9,6 +9,7 @@ import dev.outpost.server.internal.ServerRoutes;
 import dev.outpost.server.internal.Tokens;
 import io.helidon.webserver.WebServer;
 import dev.outpost.core.sync.HlcClock;
+import dev.outpost.server.internal.ConflictRoutes;
 import dev.outpost.server.internal.DocRoutes;
 import dev.outpost.server.internal.PullRoutes;
 import dev.outpost.server.internal.SyncMerger;
@@ -66,7 +67,8 @@ public final class OutpostServer implements AutoCloseable {
               new IngestHandler(config, store.internal(), store.registry(), metrics, sync),
               new ReadRoutes(config, store.internal(), store.internal().devices(), store.registry(), admin),
               new DocRoutes(config.syncCollections(), store.internal().docs(), hlc, admin),
-              new PullRoutes(config.syncCollections(), store.internal().docs(), store.registry(), cursorKey));
+              new PullRoutes(config.syncCollections(), store.internal().docs(), store.registry(), cursorKey),
+              new ConflictRoutes(sync, store.internal().docs(), admin));
       WebServer web =
           WebServer.builder()
               .host(config.host())

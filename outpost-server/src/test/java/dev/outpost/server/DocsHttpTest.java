@@ -262,5 +262,31 @@ class DocsHttpTest {
     JsonNode pulled = http.send("GET", "/v1/sync/pull", token, Map.of(), null).json().path("changes").get(0);
     device.merge(SyncJson.decodeDocument(pulled.path("state")));
     assertThat(device.register("status").asText()).as("the device comes back to the server's value").isEqualTo("open");
+
+    // a person sees both sides and picks the device's
+    JsonNode listed = send("GET", "/v1/conflicts", null).json().path("conflicts");
+    assertThat(listed).hasSize(1);
+    JsonNode c = listed.get(0);
+    assertThat(c.path("collection").asText()).isEqualTo("tickets");
+    assertThat(c.path("doc").asText()).isEqualTo("t-1");
+    assertThat(c.path("field").asText()).isEqualTo("status");
+    assertThat(c.path("current").path("value").asText()).isEqualTo("open");
+    assertThat(c.path("current").path("by").asText()).startsWith("server-");
+    assertThat(c.path("proposed").path("value").asText()).isEqualTo("closed");
+    assertThat(c.path("proposed").path("by").asText()).isEqualTo("dev-1.s1");
+    Http.Response resolved = send("POST", "/v1/conflicts/" + c.path("id").asLong() + "/resolve", "{\"take\":\"proposed\"}");
+    assertThat(resolved.status()).as(resolved.body()).isEqualTo(200);
+    assertThat(resolved.json().path("doc").path("status").asText()).isEqualTo("closed");
+    assertThat(send("POST", "/v1/conflicts/" + c.path("id").asLong() + "/resolve", "{\"take\":\"current\"}").status())
+        .isEqualTo(409);
+    assertThat(send("GET", "/v1/conflicts", null).json().path("conflicts")).isEmpty();
+    assertThat(send("GET", "/v1/conflicts?open=false", null).json().path("conflicts").get(0).path("resolution").asText())
+        .isEqualTo("took proposed");
+    String cursor = pulled.path("seq").asText();
+    JsonNode again = http.send("GET", "/v1/sync/pull", token, Map.of(), null).json().path("changes").get(0);
+    device.merge(SyncJson.decodeDocument(again.path("state")));
+    assertThat(device.register("status").asText()).as("cursor %s", cursor).isEqualTo("closed");
+    assertThat(send("POST", "/v1/conflicts/999/resolve", "{\"value\":1}").status()).isEqualTo(404);
+    assertThat(send("POST", "/v1/conflicts/1/resolve", "{\"take\":\"mine\"}").status()).isEqualTo(400);
   }
 }

@@ -53,6 +53,26 @@ public interface DocStore {
     }
   }
 
+  /**
+   * A register field two writers changed without seeing each other's write ({@code manual}
+   * collections). Values are JSON text (null: the field was absent); times are HLCs, whose node
+   * says who wrote.
+   */
+  record ConflictRow(long id, String collection, String docId, String field, String current, String currentAt,
+      String proposed, String proposedAt, long createdAt, Long resolvedAt, String resolution) {}
+
+  /** Conflicts with id after {@code afterId}, by id; only unresolved ones if {@code openOnly}. */
+  List<ConflictRow> conflicts(boolean openOnly, long afterId, int limit);
+
+  /**
+   * Resolves an open conflict in one transaction: {@code resolve} gets the document and the
+   * conflict and changes the document (the chosen value, as a new write); the document is written
+   * at a new feed position and the conflict marked resolved with {@code resolution}. Empty if
+   * there is no such conflict; {@link IllegalStateException} if it was resolved already.
+   */
+  Optional<Document> resolve(long conflictId, java.util.function.BiConsumer<Document, ConflictRow> resolve,
+      String resolution, long now);
+
   /** What one update changes: the documents' new states; the result is handed back to the caller. */
   record Change<T>(List<Document> changed, T result) {}
 

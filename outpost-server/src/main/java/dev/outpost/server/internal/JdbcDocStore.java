@@ -254,6 +254,68 @@ final class JdbcDocStore implements DocStore {
     });
   }
 
+  private static final String CONFLICT_COLUMNS = "conflict_id, collection, id, field, current_value, current_at,"
+      + " proposed_value, proposed_at, created_at, resolved_at, resolution";
+
+  @Override
+  public List<ConflictRow> conflicts(boolean openOnly, long afterId, int limit) {
+    return access.read(c -> {
+      try (PreparedStatement s = c.prepareStatement("SELECT " + CONFLICT_COLUMNS + " FROM conflicts WHERE conflict_id > ?"
+          + (openOnly ? " AND resolved_at IS NULL" : "") + " ORDER BY conflict_id LIMIT ?")) {
+        s.setLong(1, afterId);
+        s.setInt(2, limit);
+        List<ConflictRow> out = new ArrayList<>();
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) {
+            out.add(conflict(rs));
+          }
+        }
+        return out;
+      }
+    });
+  }
+
+  @Override
+  public Optional<Document> resolve(long conflictId, java.util.function.BiConsumer<Document, ConflictRow> resolve,
+      String resolution, long now) {
+    Optional<Document> done = access.write(c -> {
+      String lock = c.getMetaData().getDatabaseProductName().startsWith("PostgreSQL") ? " FOR UPDATE" : "";
+      ConflictRow row;
+      try (PreparedStatement s = c.prepareStatement("SELECT " + CONFLICT_COLUMNS + " FROM conflicts WHERE conflict_id = ?" + lock)) {
+        s.setLong(1, conflictId);
+        try (ResultSet rs = s.executeQuery()) {
+          if (!rs.next()) {
+            return Optional.<Document>empty();
+          }
+          row = conflict(rs);
+        }
+      }
+      if (row.resolvedAt() != null) {
+        throw new IllegalStateException("conflict " + conflictId + " was resolved already (" + row.resolution() + ")");
+      }
+      Document doc = read(c, row.collection(), row.docId()).map(StoredDoc::state)
+          .orElseGet(() -> new Document(row.collection(), row.docId()));
+      resolve.accept(doc, row);
+      writeAll(c, List.of(doc));
+      try (PreparedStatement s = c.prepareStatement("UPDATE conflicts SET resolved_at = ?, resolution = ? WHERE conflict_id = ?")) {
+        s.setLong(1, now);
+        s.setString(2, resolution);
+        s.setLong(3, conflictId);
+        s.executeUpdate();
+      }
+      return Optional.of(doc);
+    });
+    done.ifPresent(d -> signal.changed());
+    return done;
+  }
+
+  private static ConflictRow conflict(ResultSet rs) throws SQLException {
+    long resolvedAt = rs.getLong(10);
+    Long resolved = rs.wasNull() ? null : resolvedAt;
+    return new ConflictRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+        rs.getString(6), rs.getString(7), rs.getString(8), rs.getLong(9), resolved, rs.getString(11));
+  }
+
   @Override
   public long feedHead() {
     return access.read(c -> {

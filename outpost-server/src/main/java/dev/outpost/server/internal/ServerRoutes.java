@@ -26,9 +26,11 @@ public final class ServerRoutes {
   private final ReadRoutes reads;
   private final DocRoutes docs;
   private final PullRoutes pull;
+  private final ConflictRoutes conflicts;
 
   public ServerRoutes(Store store, ServerMetrics metrics, IngestHandler ingest, ReadRoutes reads, DocRoutes docs,
-      PullRoutes pull) {
+      PullRoutes pull, ConflictRoutes conflicts) {
+    this.conflicts = conflicts;
     this.store = store;
     this.metrics = metrics;
     this.ingest = ingest;
@@ -49,6 +51,7 @@ public final class ServerRoutes {
     reads.register(r);
     docs.register(r);
     pull.register(r);
+    conflicts.register(r);
     r.get(Protocol.HEALTHZ_PATH, (req, res) -> ReadRoutes.sendJson(res, 200, g -> {
       g.writeStartObject();
       g.writeStringField("status", "ok");
