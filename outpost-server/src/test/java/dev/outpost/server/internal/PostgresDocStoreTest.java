@@ -7,7 +7,6 @@ import dev.outpost.core.sync.Document;
 import dev.outpost.server.testing.TestPostgres;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,7 +50,7 @@ class PostgresDocStoreTest extends DocStoreContract {
           + " THEN PERFORM pg_sleep(0.4); END IF; RETURN NEW; END $$ LANGUAGE plpgsql");
       s.execute("CREATE TRIGGER slow_doc BEFORE INSERT ON docs FOR EACH ROW EXECUTE FUNCTION slow_doc()");
       CompletableFuture<Void> slow = CompletableFuture.runAsync(() -> write("orders", List.of("slow"), "s", "1"), pool);
-      await().atMost(Duration.ofSeconds(10)).until(() -> sleeping(s));
+      await().atMost(Duration.ofSeconds(10)).until(() -> TestPostgres.sleeping(s));
       CompletableFuture<Void> fast = CompletableFuture.runAsync(() -> other.docs().update("orders", "fast",
           d -> new DocStore.Change<Void>(List.<Document>of(d.apply(d.patch(next(), set("s", "2")))), null)), pool);
       List<String> seen = new ArrayList<>();
@@ -69,10 +68,4 @@ class PostgresDocStoreTest extends DocStoreContract {
     }
   }
 
-  private static boolean sleeping(Statement s) throws Exception {
-    try (ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-        + " AND wait_event = 'PgSleep'")) {
-      return rs.next() && rs.getInt(1) > 0;
-    }
-  }
 }

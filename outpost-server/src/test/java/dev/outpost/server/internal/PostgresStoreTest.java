@@ -8,7 +8,6 @@ import dev.outpost.server.testing.Batches;
 import dev.outpost.server.testing.TestPostgres;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,7 +51,7 @@ class PostgresStoreTest extends StoreContract {
       s.execute("CREATE TRIGGER slow_dev1 BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION slow_dev1()");
       CompletableFuture<boolean[]> slow = CompletableFuture.supplyAsync(
           () -> store.ingest(write(Batches.batch("dev-1", 1, 1, 1), 1)), pool);
-      await().atMost(Duration.ofSeconds(10)).until(() -> sleeping(s));
+      await().atMost(Duration.ofSeconds(10)).until(() -> TestPostgres.sleeping(s));
       CompletableFuture<boolean[]> fast = CompletableFuture.supplyAsync(
           () -> other.ingest(write(Batches.batch("dev-2", 1, 1, 1), 1)), pool);
 
@@ -74,10 +73,4 @@ class PostgresStoreTest extends StoreContract {
     }
   }
 
-  private static boolean sleeping(Statement s) throws Exception {
-    try (ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-        + " AND wait_event = 'PgSleep'")) {
-      return rs.next() && rs.getInt(1) > 0;
-    }
-  }
 }

@@ -46,6 +46,14 @@ public final class TestPostgres {
   }
 
   /** Creates {@code outpost_test_<random>}; skips the test if PostgreSQL cannot exist here. */
+  /** True while a session of this database sleeps in {@code pg_sleep} (a test's trigger holding a write open). */
+  public static boolean sleeping(java.sql.Statement s) throws java.sql.SQLException {
+    try (java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        + " AND wait_event = 'PgSleep'")) {
+      return rs.next() && rs.getInt(1) > 0;
+    }
+  }
+
   public static Database createDatabase() {
     String base = base();
     String name = "outpost_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
