@@ -15,6 +15,9 @@ import dev.outpost.server.internal.PullRoutes;
 import dev.outpost.server.internal.SyncMerger;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,12 +41,29 @@ public final class OutpostServer implements AutoCloseable {
   private final ServerStore store;
   private final AdminAuth admin;
   private final WebServer web;
+  private final ScheduledExecutorService compaction;
 
   private OutpostServer(ServerConfig config, ServerStore store, AdminAuth admin, WebServer web) {
     this.config = config;
     this.store = store;
     this.admin = admin;
     this.web = web;
+    this.compaction = Executors.newSingleThreadScheduledExecutor(
+        Thread.ofPlatform().name("outpost-feed-compaction").daemon(true).factory());
+    long every = config.compactEvery().toMillis();
+    compaction.scheduleWithFixedDelay(this::compact, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  /** Removes tombstones older than the retention; never throws (the schedule would stop). */
+  private void compact() {
+    try {
+      long removed = store.internal().docs().compact(config.clock().millis() - config.tombstoneRetention().toMillis());
+      if (removed > 0) {
+        LOG.info("change feed compacted: {} tombstones older than {} removed", removed, config.tombstoneRetention());
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("change feed compaction failed, will retry: {}", e.toString());
+    }
   }
 
   /** Opens the store, starts listening, and returns once requests are served. */
@@ -122,6 +142,12 @@ public final class OutpostServer implements AutoCloseable {
 
   @Override
   public void close() {
+    compaction.shutdownNow();
+    try {
+      compaction.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     web.stop();
     store.close();
   }

@@ -29,6 +29,8 @@ public final class ServerConfig {
   private final Duration authCacheTtl;
   private final Duration storeTimeout;
   private final Duration chainWait;
+  private final Duration tombstoneRetention;
+  private final Duration compactEvery;
   private final Clock clock;
   private final SyncCollections syncCollections;
 
@@ -50,6 +52,8 @@ public final class ServerConfig {
     authCacheTtl = b.authCacheTtl;
     storeTimeout = b.storeTimeout;
     chainWait = b.chainWait;
+    tombstoneRetention = b.tombstoneRetention;
+    compactEvery = b.compactEvery;
     clock = b.clock;
     syncCollections = b.syncCollections;
   }
@@ -77,6 +81,8 @@ public final class ServerConfig {
     b.authCacheTtl = authCacheTtl;
     b.storeTimeout = storeTimeout;
     b.chainWait = chainWait;
+    b.tombstoneRetention = tombstoneRetention;
+    b.compactEvery = compactEvery;
     b.clock = clock;
     b.syncCollections = syncCollections;
     return b;
@@ -105,6 +111,13 @@ public final class ServerConfig {
   public Duration storeTimeout() { return storeTimeout; }
   /** How long a chained batch waits for its predecessor to arrive before 409 (docs/protocol.md). */
   public Duration chainWait() { return chainWait; }
+  /**
+   * How long a deleted document's tombstone stays in the change feed. A device whose cursor is
+   * older than what compaction removed gets an explicit resync. Default 30 days.
+   */
+  public Duration tombstoneRetention() { return tombstoneRetention; }
+  /** How often the feed is compacted. Default 1 hour. */
+  public Duration compactEvery() { return compactEvery; }
   public Clock clock() { return clock; }
   /** The replicated collections served (docs/sync-model.md); none unless given with --sync-config. */
   public SyncCollections syncCollections() { return syncCollections; }
@@ -128,6 +141,8 @@ public final class ServerConfig {
     private Duration authCacheTtl = Duration.ofSeconds(5);
     private Duration storeTimeout = Duration.ofSeconds(30);
     private Duration chainWait = Duration.ofSeconds(2);
+    private Duration tombstoneRetention = Duration.ofDays(30);
+    private Duration compactEvery = Duration.ofHours(1);
     private Clock clock = Clock.systemUTC();
     private SyncCollections syncCollections = SyncCollections.none();
 
@@ -239,6 +254,22 @@ public final class ServerConfig {
      * server (it may be overtaken on another connection) before it is refused with 409; default
      * 2 s. Its commit is then awaited up to {@link #storeTimeout}.
      */
+    public Builder tombstoneRetention(Duration d) {
+      if (d == null || d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException("tombstoneRetention must be > 0, was " + d);
+      }
+      this.tombstoneRetention = d;
+      return this;
+    }
+
+    public Builder compactEvery(Duration d) {
+      if (d == null || d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException("compactEvery must be > 0, was " + d);
+      }
+      this.compactEvery = d;
+      return this;
+    }
+
     public Builder chainWait(Duration wait) {
       if (wait == null || wait.isNegative()) {
         throw new IllegalArgumentException("chainWait must be >= 0, was " + wait);

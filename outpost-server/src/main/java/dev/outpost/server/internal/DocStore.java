@@ -102,6 +102,16 @@ public interface DocStore {
   /** The last feed position handed out (0 before the first change). */
   long feedHead();
 
+  /**
+   * Removes the tombstones of documents deleted before {@code beforeMillis} (by their HLC) and
+   * returns how many. A cursor at or below the highest position removed missed those deletions:
+   * the feed answers it with a resync ({@link #compactedHead()}).
+   */
+  long compact(long beforeMillis);
+
+  /** The highest feed position compaction removed (0: none). */
+  long compactedHead();
+
   /** Waits until the feed head is past {@code after}, at most {@code timeoutMillis}; returns the head. */
   long awaitPast(long after, long timeoutMillis);
 }

@@ -45,6 +45,12 @@ final class JdbcDocStore implements DocStore {
     "INSERT INTO sync_head (id, seq) VALUES (1, 0) ON CONFLICT (id) DO NOTHING",
   };
 
+  /** When each row changed (its document's latest HLC wall time), and how far compaction went. */
+  static final String[] COMPACTION = {
+    "ALTER TABLE docs ADD COLUMN changed_at BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE sync_head ADD COLUMN compacted BIGINT NOT NULL DEFAULT 0",
+  };
+
   /** Conflicts a person resolves; the key column differs by dialect. */
   static String conflictsTable(String key) {
     return "CREATE TABLE IF NOT EXISTS conflicts (conflict_id " + key + ", collection TEXT NOT NULL, id TEXT NOT NULL,"
@@ -52,6 +58,7 @@ final class JdbcDocStore implements DocStore {
         + " created_at BIGINT NOT NULL, resolved_at BIGINT, resolution TEXT)";
   }
   private static final String COLUMNS = "collection, id, state, view, seq, tx_end";
+  private static final String WRITE_COLUMNS = COLUMNS + ", changed_at";
 
   private final JdbcAccess access;
   private final FeedSignal signal = new FeedSignal();
@@ -133,9 +140,9 @@ final class JdbcDocStore implements DocStore {
       }
     }
     long seq = end - docs.size();
-    try (PreparedStatement s = c.prepareStatement("INSERT INTO docs (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?)"
+    try (PreparedStatement s = c.prepareStatement("INSERT INTO docs (" + WRITE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)"
         + " ON CONFLICT (collection, id) DO UPDATE SET state = excluded.state, view = excluded.view,"
-        + " seq = excluded.seq, tx_end = excluded.tx_end")) {
+        + " seq = excluded.seq, tx_end = excluded.tx_end, changed_at = excluded.changed_at")) {
       for (Document d : docs) {
         ObjectNode view = d.view();
         s.setString(1, d.collection());
@@ -144,6 +151,7 @@ final class JdbcDocStore implements DocStore {
         s.setString(4, view == null ? null : view.toString());
         s.setLong(5, ++seq);
         s.setLong(6, end);
+        s.setLong(7, d.version() == null ? 0 : d.version().wallMillis());
         s.addBatch();
       }
       s.executeBatch();
@@ -314,6 +322,46 @@ final class JdbcDocStore implements DocStore {
     Long resolved = rs.wasNull() ? null : resolvedAt;
     return new ConflictRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
         rs.getString(6), rs.getString(7), rs.getString(8), rs.getLong(9), resolved, rs.getString(11));
+  }
+
+  @Override
+  public long compact(long beforeMillis) {
+    return access.write(c -> {
+      long horizon;
+      try (PreparedStatement s = c.prepareStatement(
+          "SELECT coalesce(max(seq), 0) FROM docs WHERE view IS NULL AND changed_at < ?")) {
+        s.setLong(1, beforeMillis);
+        try (ResultSet rs = s.executeQuery()) {
+          rs.next();
+          horizon = rs.getLong(1);
+        }
+      }
+      if (horizon == 0) {
+        return 0L;
+      }
+      // the horizon and the removal commit together: a reader sees both or neither
+      try (PreparedStatement s = c.prepareStatement(
+          "UPDATE sync_head SET compacted = CASE WHEN compacted > ? THEN compacted ELSE ? END WHERE id = 1")) {
+        s.setLong(1, horizon);
+        s.setLong(2, horizon);
+        s.executeUpdate();
+      }
+      try (PreparedStatement s = c.prepareStatement("DELETE FROM docs WHERE view IS NULL AND changed_at < ? AND seq <= ?")) {
+        s.setLong(1, beforeMillis);
+        s.setLong(2, horizon);
+        return (long) s.executeUpdate();
+      }
+    });
+  }
+
+  @Override
+  public long compactedHead() {
+    return access.read(c -> {
+      try (PreparedStatement s = c.prepareStatement("SELECT compacted FROM sync_head WHERE id = 1");
+          ResultSet rs = s.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : 0;
+      }
+    });
   }
 
   @Override

@@ -65,7 +65,12 @@ public final class PostgresStore implements Store, JdbcAccess {
           s.execute(ddl);
         }
       }),
-      new Migrations.Migration(3, "conflicts of replicated documents", s -> s.execute(JdbcDocStore.conflictsTable("BIGSERIAL PRIMARY KEY"))));
+      new Migrations.Migration(3, "conflicts of replicated documents", s -> s.execute(JdbcDocStore.conflictsTable("BIGSERIAL PRIMARY KEY"))),
+      new Migrations.Migration(4, "tombstone compaction: docs.changed_at and sync_head.compacted", s -> {
+        for (String ddl : JdbcDocStore.COMPACTION) {
+          s.execute(ddl);
+        }
+      }));
 
   private static final String INSERT =
       "INSERT INTO messages (" + JdbcQueries.INSERT_MESSAGE_COLUMNS + ")"

@@ -27,6 +27,8 @@ import javax.crypto.spec.SecretKeySpec;
  * ends inside a transaction. The answer's cursor is opaque and signed for this device: a forged,
  * truncated or another device's cursor is {@code 400}. With {@code wait} (seconds, at most 30) an
  * empty answer waits for the next change, so an online device sees a change well within a second.
+ * A cursor older than the feed's compaction gets {@code "resync": true} and a cursor from the
+ * start: the device pulls its whole subscription again (never a silent gap, never a resurrection).
  */
 public final class PullRoutes {
   static final String PATH = "/v1/sync/pull";
@@ -52,26 +54,50 @@ public final class PullRoutes {
 
   private void pull(ServerRequest req, ServerResponse res) throws IOException {
     String device = authenticate(req);
-    long after = req.query().contains("cursor") && !req.query().get("cursor").isEmpty()
-        ? readCursor(device, req.query().get("cursor")) : 0;
+    long[] position = req.query().contains("cursor") && !req.query().get("cursor").isEmpty()
+        ? readCursor(device, req.query().get("cursor")) : new long[] {0, 0};
+    long after = position[0];
     int limit = (int) number(req, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
     long waitSeconds = number(req, "wait", 0, 0, MAX_WAIT_SECONDS);
     if (after > docs.feedHead()) {
       throw ApiException.badRequest("bad_cursor", "the cursor is ahead of this server's feed: it is not from this server");
     }
+    long horizon = docs.compactedHead();
+    if (after > 0 && after < horizon && position[1] < horizon) {
+      // deletions the device has not seen were compacted away since its cursor was handed out:
+      // never answer with a silent gap
+      String fromStart = writeCursor(device, 0, horizon);
+      ReadRoutes.sendJson(res, 200, g -> {
+        g.writeStartObject();
+        g.writeBooleanField("resync", true);
+        g.writeStringField("reason", "the cursor is older than the feed's compaction (tombstone retention): pull the"
+            + " whole subscription again from this cursor, keep local unsent writes, drop documents it does not list");
+        g.writeArrayFieldStart("changes");
+        g.writeEndArray();
+        g.writeStringField("cursor", fromStart);
+        g.writeBooleanField("more", true);
+        g.writeEndObject();
+      });
+      return;
+    }
     Set<String> subscribed = new TreeSet<>(collections.all().keySet());
+    long head = docs.feedHead(); // before the page: every position up to it is committed and visible
     List<DocStore.StoredDoc> page = docs.feed(after, limit, subscribed);
     if (page.isEmpty() && waitSeconds > 0) {
-      docs.awaitPast(after, waitSeconds * 1000);
+      head = docs.awaitPast(after, waitSeconds * 1000);
       page = docs.feed(after, limit, subscribed);
     }
+    boolean more = page.size() >= limit;
     long next = after;
     for (DocStore.StoredDoc d : page) {
       next = Math.max(next, d.txEnd());
     }
+    if (!more) {
+      // the rest up to the head was superseded, compacted or in other collections: skip past it
+      next = Math.max(next, head);
+    }
     List<DocStore.StoredDoc> changes = page;
-    String cursor = writeCursor(device, next);
-    boolean more = page.size() >= limit;
+    String cursor = writeCursor(device, next, horizon);
     ReadRoutes.sendJson(res, 200, g -> {
       g.writeStartObject();
       g.writeArrayFieldStart("changes");
@@ -152,14 +178,18 @@ public final class PullRoutes {
     throw ApiException.badRequest("bad_" + name, name + " must be a whole number " + min + ".." + max + ", was '" + v + "'");
   }
 
-  /** "1.<seq>.<mac>", base64url: the position, signed for this device with the server's key. */
-  String writeCursor(String device, long seq) {
-    String body = "1." + seq;
+  /**
+   * "1.<seq>.<horizon>.<mac>", base64url: the position, the compaction horizon when it was handed
+   * out (a later compaction past the position means a resync), signed for this device.
+   */
+  String writeCursor(String device, long seq, long horizon) {
+    String body = "1." + seq + "." + horizon;
     return Base64.getUrlEncoder().withoutPadding().encodeToString(
         (body + "." + mac(device, body)).getBytes(StandardCharsets.US_ASCII));
   }
 
-  long readCursor(String device, String cursor) {
+  /** {position, horizon} of a cursor this server handed to this device; 400 for any other. */
+  long[] readCursor(String device, String cursor) {
     String text;
     try {
       text = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.US_ASCII);
@@ -175,8 +205,12 @@ public final class PullRoutes {
     if (!MessageDigest.isEqual(given, mac(device, body).getBytes(StandardCharsets.US_ASCII))) {
       throw ApiException.badRequest("bad_cursor", "the cursor was not handed out to this device");
     }
+    String[] parts = body.split("\\.");
     try {
-      return Long.parseLong(body.substring(2));
+      if (parts.length != 3) {
+        throw new NumberFormatException("parts");
+      }
+      return new long[] {Long.parseLong(parts[1]), Long.parseLong(parts[2])};
     } catch (NumberFormatException e) {
       throw ApiException.badRequest("bad_cursor", "the cursor is not one this server handed out (malformed)");
     }

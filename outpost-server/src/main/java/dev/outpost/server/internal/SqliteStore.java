@@ -67,7 +67,12 @@ public final class SqliteStore implements Store, JdbcAccess {
           s.execute(ddl);
         }
       }),
-      new Migrations.Migration(3, "conflicts of replicated documents", s -> s.execute(JdbcDocStore.conflictsTable("INTEGER PRIMARY KEY"))));
+      new Migrations.Migration(3, "conflicts of replicated documents", s -> s.execute(JdbcDocStore.conflictsTable("INTEGER PRIMARY KEY"))),
+      new Migrations.Migration(4, "tombstone compaction: docs.changed_at and sync_head.compacted", s -> {
+        for (String ddl : JdbcDocStore.COMPACTION) {
+          s.execute(ddl);
+        }
+      }));
 
   private final Path file;
   private final Connection writer; // used only on the committer's thread

@@ -156,4 +156,21 @@ abstract class DocStoreContract {
     }
     assertThat(seen).hasSize(writers * each);
   }
+
+  @Test
+  void compactionRemovesOnlyOldTombstonesAndRaisesTheHorizon() {
+    write("orders", List.of("a", "b", "c"), "s", "1"); // positions 1..3
+    docs.update("orders", "a", d -> new DocStore.Change<>(List.of(d.apply(d.delete(next()))), null)); // 4
+    long cutoff = time.get() + 1;
+    docs.update("orders", "b", d -> new DocStore.Change<>(List.of(d.apply(d.delete(next()))), null)); // 5, kept
+    time.addAndGet(10);
+    assertThat(docs.compactedHead()).isZero();
+    assertThat(docs.compact(cutoff)).isEqualTo(1);
+    assertThat(docs.compactedHead()).isEqualTo(4);
+    assertThat(docs.get("orders", "a")).isEmpty();
+    assertThat(docs.get("orders", "b").orElseThrow().view()).as("a newer tombstone stays").isNull();
+    assertThat(docs.get("orders", "c").orElseThrow().view()).isNotNull();
+    assertThat(docs.compact(cutoff)).isZero();
+    assertThat(docs.compactedHead()).isEqualTo(4);
+  }
 }
