@@ -1,5 +1,7 @@
 package dev.outpost.server;
 
+import java.util.Map;
+
 /**
  * One device as the server sees it.
  *
@@ -12,6 +14,7 @@ package dev.outpost.server;
  * @param rejected records refused (with a reason) for it
  * @param healthJson the last connection-health report it sent (a JSON object), or null
  * @param healthAt when that report arrived, or 0
+ * @param labels its labels (e.g. site=berlin), which {@code $device.<label>} subscriptions read
  */
 public record DeviceInfo(
     String deviceId,
@@ -22,7 +25,12 @@ public record DeviceInfo(
     long duplicates,
     long rejected,
     String healthJson,
-    long healthAt) {
+    long healthAt,
+    Map<String, String> labels) {
+
+  public DeviceInfo {
+    labels = Map.copyOf(labels);
+  }
 
   public boolean revoked() {
     return revokedAt != 0;

@@ -43,6 +43,8 @@ class DocsHttpTest {
         tickets:
           conflict: manual
           devices: read-write
+        stock:
+          subscribe: {where: {site: "$device.site"}}
       """;
   @TempDir Path dir;
   OutpostServer server;
@@ -323,5 +325,39 @@ class DocsHttpTest {
     JsonNode next = http.send("GET", "/v1/sync/pull?cursor=" + upToDate, token, Map.of(), null).json();
     assertThat(next.path("resync").asBoolean()).isFalse();
     assertThat(next.path("changes")).extracting(c -> c.path("id").asText()).containsExactly("c");
+  }
+
+  @Test
+  void labelsDecideWhatADeviceReceivesAndAChangeOfThemResyncsIt() {
+    send("PUT", "/v1/docs/stock/s-ber", "{\"site\":\"berlin\",\"n\":1}");
+    send("PUT", "/v1/docs/stock/s-muc", "{\"site\":\"munich\",\"n\":2}");
+    JsonNode before = http.send("GET", "/v1/sync/pull", token, Map.of(), null).json();
+    assertThat(before.path("changes")).as("no label: none of them").allMatch(c -> c.path("removed").asBoolean());
+
+    Http.Response set = send("PUT", "/v1/devices/dev-1/labels", "{\"site\":\"berlin\"}");
+    assertThat(set.status()).as(set.body()).isEqualTo(200);
+    assertThat(send("GET", "/v1/devices", null).json().path("devices").get(0).path("labels").path("site").asText())
+        .isEqualTo("berlin");
+    JsonNode answer = http.send("GET", "/v1/sync/pull?cursor=" + before.path("cursor").asText(), token, Map.of(), null).json();
+    assertThat(answer.path("resync").asBoolean()).as("%s", answer).isTrue();
+    assertThat(answer.path("reason").asText()).contains("subscription changed");
+    JsonNode snapshot = http.send("GET", "/v1/sync/pull?cursor=" + answer.path("cursor").asText(), token, Map.of(), null).json();
+    assertThat(snapshot.path("resync").asBoolean()).isFalse();
+    JsonNode ber = snapshot.path("changes").get(0);
+    assertThat(ber.path("id").asText()).isEqualTo("s-ber");
+    assertThat(ber.path("doc").path("n").asInt()).isEqualTo(1);
+    JsonNode muc = snapshot.path("changes").get(1);
+    assertThat(muc.path("id").asText()).isEqualTo("s-muc");
+    assertThat(muc.path("removed").asBoolean()).isTrue();
+    // the same labels again: no resync
+    send("PUT", "/v1/devices/dev-1/labels", "{\"site\":\"berlin\"}");
+    assertThat(http.send("GET", "/v1/sync/pull?cursor=" + snapshot.path("cursor").asText(), token, Map.of(), null)
+        .json().path("resync").asBoolean()).isFalse();
+
+    assertThat(send("PUT", "/v1/devices/dev-1/labels", "{\"bad name\":\"x\"}").status()).isEqualTo(400);
+    assertThat(send("PUT", "/v1/devices/dev-1/labels", "{\"site\":1}").status()).isEqualTo(400);
+    assertThat(send("PUT", "/v1/devices/ghost/labels", "{}").status()).isEqualTo(404);
+    Http.Response added = send("POST", "/v1/devices", "{\"device\":\"dev-9\",\"labels\":{\"site\":\"munich\"}}");
+    assertThat(added.status()).as(added.body()).isEqualTo(201);
   }
 }

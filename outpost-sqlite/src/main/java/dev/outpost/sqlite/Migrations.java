@@ -103,7 +103,7 @@ public final class Migrations {
         long started = System.nanoTime();
         m.change().apply(s);
         long ms = (System.nanoTime() - started) / 1_000_000;
-        if (found > 0 || m.version() > 1) {
+        if (found > 0) { // a new store gets them all at once: only an upgrade is news
           LOG.info("{} {}: migration {} ({}) in {} ms", store, where, m.version(), m.what(), ms);
         }
       }

@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
@@ -46,11 +47,41 @@ public final class DeviceRegistry implements Devices {
   }
 
   @Override
-  public String add(String deviceId) {
+  public String add(String deviceId, Map<String, String> labels) {
     checkId(deviceId);
+    checkLabels(labels);
     String token = tokens.newToken(Tokens.DEVICE_PREFIX);
-    store.addDevice(deviceId, Tokens.hash(token), clock.millis());
+    store.addDevice(deviceId, Tokens.hash(token), clock.millis(), labels);
     return token;
+  }
+
+  @Override
+  public boolean setLabels(String deviceId, Map<String, String> labels) {
+    checkLabels(labels);
+    return store.setLabels(deviceId, labels);
+  }
+
+  /** A device's labels (what its {@code $device.<label>} subscriptions read). */
+  public Map<String, String> labels(String deviceId) {
+    return store.labels(deviceId);
+  }
+
+  private static final java.util.regex.Pattern LABEL = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+
+  /** At most 32 labels; names of 1 to 64 letters, digits, '_', '.', '-'; values of 1 to 256 chars. */
+  static Map<String, String> checkLabels(Map<String, String> labels) {
+    if (labels.size() > 32) {
+      throw new IllegalArgumentException("a device has at most 32 labels, not " + labels.size());
+    }
+    labels.forEach((k, v) -> {
+      if (k == null || !LABEL.matcher(k).matches()) {
+        throw new IllegalArgumentException("label name '" + k + "' is invalid: use 1-64 letters, digits, '_', '.' or '-'");
+      }
+      if (v == null || v.isEmpty() || v.length() > 256) {
+        throw new IllegalArgumentException("label " + k + " needs a value of 1 to 256 characters");
+      }
+    });
+    return labels;
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.outpost.server.internal;
 
 import dev.outpost.server.DeviceInfo;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -11,7 +12,18 @@ import java.util.Optional;
 public interface DeviceStore {
 
   /** @throws IllegalArgumentException if the device exists */
-  void addDevice(String deviceId, String tokenHash, long now);
+  default void addDevice(String deviceId, String tokenHash, long now) {
+    addDevice(deviceId, tokenHash, now, Map.of());
+  }
+
+  /** @throws IllegalArgumentException if the device exists */
+  void addDevice(String deviceId, String tokenHash, long now, Map<String, String> labels);
+
+  /** Replaces a device's labels; false if there is no such device. */
+  boolean setLabels(String deviceId, Map<String, String> labels);
+
+  /** A device's labels (empty for none or no such device). */
+  Map<String, String> labels(String deviceId);
 
   boolean revokeDevice(String deviceId, long now);
 

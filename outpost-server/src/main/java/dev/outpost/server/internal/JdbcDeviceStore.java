@@ -2,6 +2,7 @@ package dev.outpost.server.internal;
 
 import dev.outpost.server.DeviceInfo;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -18,11 +19,21 @@ final class JdbcDeviceStore implements DeviceStore, AdminTokenStore {
   }
 
   @Override
-  public void addDevice(String deviceId, String tokenHash, long now) {
+  public void addDevice(String deviceId, String tokenHash, long now, Map<String, String> labels) {
     access.write(c -> {
-      JdbcQueries.addDevice(c, deviceId, tokenHash, now);
+      JdbcQueries.addDevice(c, deviceId, tokenHash, now, labels);
       return null;
     });
+  }
+
+  @Override
+  public boolean setLabels(String deviceId, Map<String, String> labels) {
+    return access.write(c -> JdbcQueries.setLabels(c, deviceId, labels));
+  }
+
+  @Override
+  public Map<String, String> labels(String deviceId) {
+    return access.read(c -> JdbcQueries.labels(c, deviceId));
   }
 
   @Override

@@ -37,7 +37,7 @@ final class JdbcQueries {
   private static final String MESSAGE_COLUMNS =
       "server_seq, device_id, epoch, seq, topic, priority, ts, received_at, headers, payload";
   private static final String DEVICE_COLUMNS =
-      "device_id, created_at, revoked_at, last_seen, stored, duplicates, rejected, health, health_at";
+      "device_id, created_at, revoked_at, last_seen, stored, duplicates, rejected, health, health_at, labels";
   private static final TypeReference<Map<String, String>> HEADERS = new TypeReference<>() {};
   /** A page stops growing past this many payload bytes, so a page never needs unbounded heap. */
   static final long MAX_PAGE_BYTES = 16 << 20;
@@ -122,7 +122,8 @@ final class JdbcQueries {
                 rs.getLong(6),
                 rs.getLong(7),
                 rs.getString(8),
-                rs.getLong(9)));
+                rs.getLong(9),
+                parseHeaders(rs.getString(10))));
       }
       return out;
     }
@@ -158,18 +159,42 @@ final class JdbcQueries {
   }
 
   /** @throws IllegalArgumentException if the device exists */
-  static void addDevice(Connection c, String deviceId, String tokenHash, long now) throws SQLException {
+  static void addDevice(Connection c, String deviceId, String tokenHash, long now, Map<String, String> labels)
+      throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
-            "INSERT INTO devices(device_id, token_hash, created_at) VALUES (?, ?, ?)"
+            "INSERT INTO devices(device_id, token_hash, created_at, labels) VALUES (?, ?, ?, ?)"
                 + " ON CONFLICT (device_id) DO NOTHING")) {
       ps.setString(1, deviceId);
       ps.setString(2, tokenHash);
       ps.setLong(3, now);
+      ps.setString(4, labelsJson(labels));
       if (ps.executeUpdate() == 0) {
         throw new DeviceExistsException(deviceId);
       }
     }
+  }
+
+  static boolean setLabels(Connection c, String deviceId, Map<String, String> labels) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("UPDATE devices SET labels = ? WHERE device_id = ?")) {
+      ps.setString(1, labelsJson(labels));
+      ps.setString(2, deviceId);
+      return ps.executeUpdate() > 0;
+    }
+  }
+
+  static Map<String, String> labels(Connection c, String deviceId) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT labels FROM devices WHERE device_id = ?")) {
+      ps.setString(1, deviceId);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? parseHeaders(rs.getString(1)) : Map.of();
+      }
+    }
+  }
+
+  /** Labels as stored: a JSON object of strings, sorted; null for none. */
+  static String labelsJson(Map<String, String> labels) {
+    return labels == null || labels.isEmpty() ? null : headersJson(new java.util.TreeMap<>(labels));
   }
 
   static boolean revokeDevice(Connection c, String deviceId, long now) throws SQLException {

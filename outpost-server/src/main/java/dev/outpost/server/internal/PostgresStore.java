@@ -70,7 +70,8 @@ public final class PostgresStore implements Store, JdbcAccess {
         for (String ddl : JdbcDocStore.COMPACTION) {
           s.execute(ddl);
         }
-      }));
+      }),
+      new Migrations.Migration(5, "device labels: devices.labels", s -> s.execute("ALTER TABLE devices ADD COLUMN labels TEXT")));
 
   private static final String INSERT =
       "INSERT INTO messages (" + JdbcQueries.INSERT_MESSAGE_COLUMNS + ")"

@@ -55,23 +55,28 @@ public final class PullRoutes {
   private void pull(ServerRequest req, ServerResponse res) throws IOException {
     String device = authenticate(req);
     long[] position = req.query().contains("cursor") && !req.query().get("cursor").isEmpty()
-        ? readCursor(device, req.query().get("cursor")) : new long[] {0, 0};
+        ? readCursor(device, req.query().get("cursor")) : new long[] {0, 0, 0};
     long after = position[0];
+    Map<String, String> labels = devices.labels(device);
+    String subscription = fingerprint(labels);
     int limit = (int) number(req, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
     long waitSeconds = number(req, "wait", 0, 0, MAX_WAIT_SECONDS);
     if (after > docs.feedHead()) {
       throw ApiException.badRequest("bad_cursor", "the cursor is ahead of this server's feed: it is not from this server");
     }
     long horizon = docs.compactedHead();
-    if (after > 0 && after < horizon && position[1] < horizon) {
-      // deletions the device has not seen were compacted away since its cursor was handed out:
-      // never answer with a silent gap
-      String fromStart = writeCursor(device, 0, horizon);
+    boolean compactedPast = after > 0 && after < horizon && position[1] < horizon;
+    boolean subscriptionChanged = after > 0 && !subscription.equals(position[2] == 0 ? "" : Long.toHexString(position[2]));
+    if (compactedPast || subscriptionChanged) {
+      // deletions the device has not seen were compacted away since its cursor was handed out, or
+      // its labels or the rules changed what it receives: never answer with a silent gap
+      String fromStart = writeCursor(device, 0, horizon, subscription);
       ReadRoutes.sendJson(res, 200, g -> {
         g.writeStartObject();
         g.writeBooleanField("resync", true);
-        g.writeStringField("reason", "the cursor is older than the feed's compaction (tombstone retention): pull the"
-            + " whole subscription again from this cursor, keep local unsent writes, drop documents it does not list");
+        g.writeStringField("reason", (compactedPast ? "the cursor is older than the feed's compaction (tombstone retention)"
+            : "the device's subscription changed (its labels or the sync config)") + ": pull the whole subscription"
+            + " again from this cursor, keep local unsent writes, drop documents it does not list");
         g.writeArrayFieldStart("changes");
         g.writeEndArray();
         g.writeStringField("cursor", fromStart);
@@ -97,7 +102,7 @@ public final class PullRoutes {
       next = Math.max(next, head);
     }
     List<DocStore.StoredDoc> changes = page;
-    String cursor = writeCursor(device, next, horizon);
+    String cursor = writeCursor(device, next, horizon, subscription);
     ReadRoutes.sendJson(res, 200, g -> {
       g.writeStartObject();
       g.writeArrayFieldStart("changes");
@@ -106,7 +111,7 @@ public final class PullRoutes {
         g.writeStringField("collection", d.collection());
         g.writeStringField("id", d.id());
         g.writeNumberField("seq", d.seq());
-        if (d.viewJson() != null && !receives(d)) {
+        if (d.viewJson() != null && !receives(d, labels)) {
           g.writeBooleanField("removed", true);
         } else {
           // stored JSON goes out as it is: no decoding and encoding per document
@@ -130,11 +135,10 @@ public final class PullRoutes {
 
   /**
    * Whether the device receives this document: its collection's rule is {@code all}, or every
-   * {@code where} field equals the value (a {@code $device.<label>} reference needs the device's
-   * label, which devices do not have yet: such rules match nothing, so those documents are
-   * {@code removed} rather than sent).
+   * {@code where} field equals the value, a {@code $device.<label>} reference standing for the
+   * device's label of that name (a device without the label receives none).
    */
-  private boolean receives(DocStore.StoredDoc d) {
+  private boolean receives(DocStore.StoredDoc d, Map<String, String> labels) {
     SyncCollections.Subscription s = collections.get(d.collection()).map(SyncCollections.Collection::subscribe)
         .orElse(SyncCollections.Subscription.ALL);
     if (s.all()) {
@@ -142,15 +146,38 @@ public final class PullRoutes {
     }
     ObjectNode view = d.view();
     for (Map.Entry<String, String> w : s.where().entrySet()) {
-      if (SyncCollections.Subscription.label(w.getValue()).isPresent()) {
-        return false;
-      }
+      String want = SyncCollections.Subscription.label(w.getValue()).map(labels::get).orElse(w.getValue());
       JsonNode v = view.get(w.getKey());
-      if (v == null || !v.isValueNode() || !v.asText().equals(w.getValue())) {
+      if (want == null || v == null || !v.isValueNode() || !v.asText().equals(want)) {
         return false;
       }
     }
     return true;
+  }
+
+  /**
+   * What the device receives, as a number: the collections and their rules with its labels filled
+   * in. A cursor carries it; when it changes, the device resyncs (documents it no longer receives
+   * are dropped, those it now receives arrive).
+   */
+  private String fingerprint(Map<String, String> labels) {
+    StringBuilder b = new StringBuilder();
+    new TreeSet<>(collections.all().keySet()).forEach(name -> {
+      b.append(name).append('{');
+      new java.util.TreeMap<>(collections.get(name).orElseThrow().subscribe().where()).forEach((f, v) -> b.append(f)
+          .append('=').append(SyncCollections.Subscription.label(v).map(l -> "$" + labels.get(l)).orElse(v)).append(';'));
+      b.append('}');
+    });
+    try {
+      byte[] h = MessageDigest.getInstance("SHA-256").digest(b.toString().getBytes(StandardCharsets.UTF_8));
+      long v = 0;
+      for (int i = 0; i < 7; i++) {
+        v = (v << 8) | (h[i] & 0xff);
+      }
+      return Long.toHexString(v | 1); // never 0: 0 means "no fingerprint"
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+    }
   }
 
   private String authenticate(ServerRequest req) {
@@ -179,16 +206,17 @@ public final class PullRoutes {
   }
 
   /**
-   * "1.<seq>.<horizon>.<mac>", base64url: the position, the compaction horizon when it was handed
-   * out (a later compaction past the position means a resync), signed for this device.
+   * "1.<seq>.<horizon>.<subscription>.<mac>", base64url: the position, the compaction horizon when
+   * it was handed out (a later compaction past the position means a resync), what the device
+   * received then (a change means a resync), signed for this device.
    */
-  String writeCursor(String device, long seq, long horizon) {
-    String body = "1." + seq + "." + horizon;
+  String writeCursor(String device, long seq, long horizon, String subscription) {
+    String body = "1." + seq + "." + horizon + "." + subscription;
     return Base64.getUrlEncoder().withoutPadding().encodeToString(
         (body + "." + mac(device, body)).getBytes(StandardCharsets.US_ASCII));
   }
 
-  /** {position, horizon} of a cursor this server handed to this device; 400 for any other. */
+  /** {position, horizon, subscription} of a cursor this server handed to this device; 400 for any other. */
   long[] readCursor(String device, String cursor) {
     String text;
     try {
@@ -207,10 +235,10 @@ public final class PullRoutes {
     }
     String[] parts = body.split("\\.");
     try {
-      if (parts.length != 3) {
+      if (parts.length != 4) {
         throw new NumberFormatException("parts");
       }
-      return new long[] {Long.parseLong(parts[1]), Long.parseLong(parts[2])};
+      return new long[] {Long.parseLong(parts[1]), Long.parseLong(parts[2]), Long.parseUnsignedLong(parts[3], 16)};
     } catch (NumberFormatException e) {
       throw ApiException.badRequest("bad_cursor", "the cursor is not one this server handed out (malformed)");
     }

@@ -16,6 +16,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The read and admin endpoints (admin token) and the device's health report (device token):
@@ -55,6 +56,7 @@ public final class ReadRoutes {
         .get("/v1/devices", this::listDevices)
         .post("/v1/devices", this::addDevice)
         .delete("/v1/devices/{id}", this::revokeDevice)
+        .put("/v1/devices/{id}/labels", this::setLabels)
         .put(Protocol.HEALTH_PATH, this::health);
   }
 
@@ -100,6 +102,11 @@ public final class ReadRoutes {
           g.writeRawValue(d.healthJson());
         }
         g.writeNumberField("healthAt", d.healthAt());
+        g.writeObjectFieldStart("labels");
+        for (Map.Entry<String, String> l : new java.util.TreeMap<>(d.labels()).entrySet()) {
+          g.writeStringField(l.getKey(), l.getValue());
+        }
+        g.writeEndObject();
         g.writeEndObject();
       }
       g.writeEndArray();
@@ -114,9 +121,10 @@ public final class ReadRoutes {
     if (id == null || !id.isTextual()) {
       throw ApiException.badRequest("missing_field", "field 'device' is missing or not a string");
     }
+    Map<String, String> labels = labels(body.get("labels"));
     String token;
     try {
-      token = devices.add(id.asText());
+      token = devices.add(id.asText(), labels);
     } catch (DeviceExistsException e) {
       throw new ApiException(409, "device_exists", e.getMessage());
     } catch (IllegalArgumentException e) {
@@ -128,6 +136,54 @@ public final class ReadRoutes {
       g.writeStringField("token", token);
       g.writeEndObject();
     });
+  }
+
+  /** {@code PUT /v1/devices/{id}/labels} with a JSON object of strings: replaces the labels. */
+  private void setLabels(ServerRequest req, ServerResponse res) throws IOException {
+    admin.check(req);
+    String id = req.path().pathParameters().get("id");
+    Map<String, String> labels = labels(jsonObject(HttpBodies.read(req, MAX_HEALTH_BYTES)));
+    boolean found;
+    try {
+      found = devices.setLabels(id, labels);
+    } catch (IllegalArgumentException e) {
+      throw new ApiException(400, "bad_label", e.getMessage());
+    }
+    if (!found) {
+      throw new ApiException(404, "no_such_device", "no device '" + id + "'");
+    }
+    sendJson(res, 200, g -> {
+      g.writeStartObject();
+      g.writeStringField("device", id);
+      g.writeObjectFieldStart("labels");
+      for (Map.Entry<String, String> l : new java.util.TreeMap<>(labels).entrySet()) {
+        g.writeStringField(l.getKey(), l.getValue());
+      }
+      g.writeEndObject();
+      g.writeEndObject();
+    });
+  }
+
+  private static Map<String, String> labels(JsonNode n) {
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    if (n == null || n.isNull()) {
+      return out;
+    }
+    if (!n.isObject()) {
+      throw new ApiException(400, "bad_label", "labels must be a JSON object of strings, e.g. {\"site\": \"berlin\"}");
+    }
+    n.fields().forEachRemaining(e -> {
+      if (!e.getValue().isTextual()) {
+        throw new ApiException(400, "bad_label", "label " + e.getKey() + " must be a string");
+      }
+      out.put(e.getKey(), e.getValue().asText());
+    });
+    try {
+      DeviceRegistry.checkLabels(out);
+    } catch (IllegalArgumentException e) {
+      throw new ApiException(400, "bad_label", e.getMessage());
+    }
+    return out;
   }
 
   private void revokeDevice(ServerRequest req, ServerResponse res) throws IOException {

@@ -72,7 +72,8 @@ public final class SqliteStore implements Store, JdbcAccess {
         for (String ddl : JdbcDocStore.COMPACTION) {
           s.execute(ddl);
         }
-      }));
+      }),
+      new Migrations.Migration(5, "device labels: devices.labels", s -> s.execute("ALTER TABLE devices ADD COLUMN labels TEXT")));
 
   private final Path file;
   private final Connection writer; // used only on the committer's thread
