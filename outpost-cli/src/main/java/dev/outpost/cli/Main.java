@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
       AgentCommand.class,
       ServerCommand.class,
       DeviceCommand.class,
+      DocsCommand.Docs.class,
+      DocsCommand.Conflicts.class,
       ExportCommand.class,
       StatusCommand.class,
       InspectCommand.class,
