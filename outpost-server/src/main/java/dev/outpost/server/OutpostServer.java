@@ -76,6 +76,7 @@ public final class OutpostServer implements AutoCloseable {
       HlcClock hlc = new HlcClock("server-" + Long.toHexString(new SecureRandom().nextLong() >>> 16), config.clock(),
           HlcClock.DEFAULT_MAX_SKEW);
       SyncMerger sync = new SyncMerger(config.syncCollections(), hlc);
+      metrics.sync(store.internal().docs(), sync);
       byte[] fresh = new byte[32];
       new SecureRandom().nextBytes(fresh);
       byte[] cursorKey = HexFormat.of().parseHex(

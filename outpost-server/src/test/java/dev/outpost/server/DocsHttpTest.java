@@ -265,6 +265,7 @@ class DocsHttpTest {
     device.merge(SyncJson.decodeDocument(pulled.path("state")));
     assertThat(device.register("status").asText()).as("the device comes back to the server's value").isEqualTo("open");
 
+    assertThat(http.send("GET", "/metrics", null, Map.of(), null).body()).contains("outpost_sync_conflicts_open 1.0");
     // a person sees both sides and picks the device's
     JsonNode listed = send("GET", "/v1/conflicts", null).json().path("conflicts");
     assertThat(listed).hasSize(1);
@@ -282,6 +283,8 @@ class DocsHttpTest {
     assertThat(send("POST", "/v1/conflicts/" + c.path("id").asLong() + "/resolve", "{\"take\":\"current\"}").status())
         .isEqualTo(409);
     assertThat(send("GET", "/v1/conflicts", null).json().path("conflicts")).isEmpty();
+    assertThat(http.send("GET", "/metrics", null, Map.of(), null).body()).contains("outpost_sync_conflicts_open 0.0")
+        .contains("outpost_sync_feed_head").contains("outpost_sync_ops_refused_at_merge_total 0.0");
     assertThat(send("GET", "/v1/conflicts?open=false", null).json().path("conflicts").get(0).path("resolution").asText())
         .isEqualTo("took proposed");
     String cursor = pulled.path("seq").asText();

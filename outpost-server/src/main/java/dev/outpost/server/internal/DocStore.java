@@ -61,6 +61,9 @@ public interface DocStore {
   record ConflictRow(long id, String collection, String docId, String field, String current, String currentAt,
       String proposed, String proposedAt, long createdAt, Long resolvedAt, String resolution) {}
 
+  /** How many conflicts wait for a person. */
+  long openConflicts();
+
   /** Conflicts with id after {@code afterId}, by id; only unresolved ones if {@code openOnly}. */
   List<ConflictRow> conflicts(boolean openOnly, long afterId, int limit);
 

@@ -266,6 +266,16 @@ final class JdbcDocStore implements DocStore {
       + " proposed_value, proposed_at, created_at, resolved_at, resolution";
 
   @Override
+  public long openConflicts() {
+    return access.read(c -> {
+      try (PreparedStatement s = c.prepareStatement("SELECT count(*) FROM conflicts WHERE resolved_at IS NULL");
+          ResultSet rs = s.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : 0;
+      }
+    });
+  }
+
+  @Override
   public List<ConflictRow> conflicts(boolean openOnly, long afterId, int limit) {
     return access.read(c -> {
       try (PreparedStatement s = c.prepareStatement("SELECT " + CONFLICT_COLUMNS + " FROM conflicts WHERE conflict_id > ?"

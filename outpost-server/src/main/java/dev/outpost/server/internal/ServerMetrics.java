@@ -14,6 +14,9 @@ import java.time.Duration;
  * outpost_records_total{outcome="stored|duplicate|rejected"}
  * outpost_store_commit_seconds_bucket{le=...}        ingest commit latency histogram
  * outpost_store_pending_records                       records waiting for the store
+ * outpost_sync_conflicts_open                         conflicts of manual collections waiting for a person
+ * outpost_sync_feed_head                              the change feed's last position
+ * outpost_sync_ops_refused_at_merge_total             device ops checked at ingest but not applicable at merge
  * </pre>
  *
  * Thread-safe.
@@ -33,6 +36,18 @@ public final class ServerMetrics {
 
   public ServerMetrics(Store store) {
     registry.gauge("outpost.store.pending.records", store, s -> s.pendingRecords());
+  }
+
+  /** The replicated documents' meters (read at each scrape). */
+  public void sync(DocStore docs, SyncMerger merger) {
+    io.micrometer.core.instrument.Gauge.builder("outpost.sync.conflicts.open", docs, d -> d.openConflicts())
+        .description("conflicts of manual collections waiting for a person").register(registry);
+    io.micrometer.core.instrument.Gauge.builder("outpost.sync.feed.head", docs, d -> d.feedHead())
+        .description("the change feed's last position").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder("outpost.sync.ops.refused.at.merge", merger,
+        m -> m.refusedAtMerge())
+        .description("device ops that passed the ingest check but could not be applied at merge (written over)")
+        .register(registry);
   }
 
   private Counter records(String outcome) {
