@@ -75,7 +75,7 @@ public final class OutpostServer implements AutoCloseable {
       // one node id per server process: two servers on one database never stamp the same HLC
       HlcClock hlc = new HlcClock("server-" + Long.toHexString(new SecureRandom().nextLong() >>> 16), config.clock(),
           HlcClock.DEFAULT_MAX_SKEW);
-      SyncMerger sync = new SyncMerger(config.syncCollections(), hlc);
+      SyncMerger sync = new SyncMerger(config.syncCollections(), hlc, store.internal().docs(), store.registry());
       metrics.sync(store.internal().docs(), sync);
       byte[] fresh = new byte[32];
       new SecureRandom().nextBytes(fresh);

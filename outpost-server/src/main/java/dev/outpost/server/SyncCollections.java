@@ -63,6 +63,15 @@ public final class SyncCollections {
       return where.isEmpty();
     }
 
+    /**
+     * The value a where entry stands for, for a device with these labels: the literal value, the
+     * device's label a {@code $device.<label>} names, or null when the device lacks that label.
+     */
+    public static String resolve(String value, Map<String, String> labels) {
+      var m = LABEL_REF.matcher(value);
+      return m.matches() ? labels.get(m.group(1)) : value;
+    }
+
     /** The label a where value refers to, or empty for a literal value. */
     public static Optional<String> label(String value) {
       var m = LABEL_REF.matcher(value);

@@ -45,6 +45,9 @@ class DocsHttpTest {
           devices: read-write
         stock:
           subscribe: {where: {site: "$device.site"}}
+        shifts:
+          devices: read-write
+          subscribe: {where: {site: "$device.site"}}
       """;
   @TempDir Path dir;
   OutpostServer server;
@@ -362,5 +365,23 @@ class DocsHttpTest {
     assertThat(send("PUT", "/v1/devices/ghost/labels", "{}").status()).isEqualTo(404);
     Http.Response added = send("POST", "/v1/devices", "{\"device\":\"dev-9\",\"labels\":{\"site\":\"munich\"}}");
     assertThat(added.status()).as(added.body()).isEqualTo(201);
+  }
+
+  @Test
+  void aDeviceWritesOnlyDocumentsItReceives() {
+    Document mine = new Document("shifts", "sh-1");
+    var create = mine.patch(devTime(0), Map.of("site", TextNode.valueOf("berlin"), "who", TextNode.valueOf("kim")));
+    assertThat(sendOps(30, create).get(0).reason()).contains("has no label site");
+    send("PUT", "/v1/devices/dev-1/labels", "{\"site\":\"berlin\"}");
+    assertThat(sendOps(31, create)).extracting(r -> r.status().name()).containsExactly("STORED");
+    var elsewhere = new Document("shifts", "sh-2").patch(devTime(1), Map.of("site", TextNode.valueOf("munich")));
+    assertThat(sendOps(32, elsewhere).get(0).reason()).contains("does not receive shifts/sh-2")
+        .contains("a new document must set it");
+    send("PUT", "/v1/docs/shifts/sh-3", "{\"site\":\"munich\"}");
+    var intoMunich = new Document("shifts", "sh-3").patch(devTime(2), Map.of("who", TextNode.valueOf("me")));
+    assertThat(sendOps(33, intoMunich).get(0).reason()).contains("does not receive shifts/sh-3 (its subscription needs site=berlin)");
+    var update = mine.patch(devTime(3), Map.of("who", TextNode.valueOf("lee")));
+    assertThat(sendOps(34, update)).extracting(r -> r.status().name()).containsExactly("STORED");
+    assertThat(send("GET", "/v1/docs/shifts/sh-1", null).json().path("doc").path("who").asText()).isEqualTo("lee");
   }
 }

@@ -146,7 +146,7 @@ public final class PullRoutes {
     }
     ObjectNode view = d.view();
     for (Map.Entry<String, String> w : s.where().entrySet()) {
-      String want = SyncCollections.Subscription.label(w.getValue()).map(labels::get).orElse(w.getValue());
+      String want = SyncCollections.Subscription.resolve(w.getValue(), labels);
       JsonNode v = view.get(w.getKey());
       if (want == null || v == null || !v.isValueNode() || !v.asText().equals(want)) {
         return false;

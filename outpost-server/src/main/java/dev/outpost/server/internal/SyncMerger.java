@@ -34,11 +34,19 @@ public final class SyncMerger {
 
   private final SyncCollections collections;
   private final HlcClock clock;
+  private final DocStore docs;
+  private final DeviceRegistry devices;
   private final AtomicLong refusedAtMerge = new AtomicLong();
 
-  public SyncMerger(SyncCollections collections, HlcClock clock) {
+  /**
+   * @param docs where a document-level check reads the current document
+   * @param devices where it reads the device's labels
+   */
+  public SyncMerger(SyncCollections collections, HlcClock clock, DocStore docs, DeviceRegistry devices) {
     this.collections = collections;
     this.clock = clock;
+    this.docs = docs;
+    this.devices = devices;
   }
 
   /** The server's clock: every write the server stamps, and every device time it receives. */
@@ -86,7 +94,40 @@ public final class SyncMerger {
     } catch (IllegalArgumentException e) {
       return new Checked(null, e.getMessage());
     }
-    return new Checked(op, null);
+    String notMine = documentProblem(device, op, c.subscribe());
+    return notMine == null ? new Checked(op, null) : new Checked(null, notMine);
+  }
+
+  /**
+   * A device writes only documents it receives: with a {@code where} subscription, an existing
+   * document must match it, and a new one must be created (by a patch) with the fields it names
+   * set to the device's values. Read outside the ingest transaction: a concurrent change of the
+   * document's fields by someone else is not seen here.
+   */
+  private String documentProblem(String device, Op op, SyncCollections.Subscription subscription) {
+    if (subscription.all()) {
+      return null;
+    }
+    Map<String, String> labels = devices.labels(device);
+    Map<String, String> want = new LinkedHashMap<>();
+    for (Map.Entry<String, String> w : subscription.where().entrySet()) {
+      String v = SyncCollections.Subscription.resolve(w.getValue(), labels);
+      if (v == null) {
+        return "device " + device + " has no label " + w.getValue().substring("$device.".length()) + ", so it receives"
+            + " no document of " + op.collection() + " and may write none";
+      }
+      want.put(w.getKey(), v);
+    }
+    JsonNode view = docs.get(op.collection(), op.id()).map(DocStore.StoredDoc::view).orElse(null);
+    for (Map.Entry<String, String> w : want.entrySet()) {
+      JsonNode have = view != null ? view.get(w.getKey())
+          : op instanceof Op.Patch p ? p.fields().get(w.getKey()) : null;
+      if (have == null || !have.isValueNode() || !have.asText().equals(w.getValue())) {
+        return "device " + device + " does not receive " + op.collection() + "/" + op.id() + " (its subscription needs "
+            + w.getKey() + "=" + w.getValue() + (view == null ? "; a new document must set it" : "") + ")";
+      }
+    }
+    return null;
   }
 
   /** What a merge changed: the documents to write, and the conflicts it raised. */
