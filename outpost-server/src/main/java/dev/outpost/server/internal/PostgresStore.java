@@ -54,24 +54,7 @@ public final class PostgresStore implements Store, JdbcAccess {
   };
 
   /** Numbered schema changes, recorded in the table schema_version; a new one goes at the end. */
-  static final Migrations MIGRATIONS = Migrations.of("PostgreSQL server store",
-      new Migrations.Migration(1, "tables messages, devices, settings", s -> {
-        for (String ddl : SCHEMA) {
-          s.execute(ddl);
-        }
-      }),
-      new Migrations.Migration(2, "replicated documents: tables docs and sync_head", s -> {
-        for (String ddl : JdbcDocStore.TABLES) {
-          s.execute(ddl);
-        }
-      }),
-      new Migrations.Migration(3, "conflicts of replicated documents", s -> s.execute(JdbcDocStore.conflictsTable("BIGSERIAL PRIMARY KEY"))),
-      new Migrations.Migration(4, "tombstone compaction: docs.changed_at and sync_head.compacted", s -> {
-        for (String ddl : JdbcDocStore.COMPACTION) {
-          s.execute(ddl);
-        }
-      }),
-      new Migrations.Migration(5, "device labels: devices.labels", s -> s.execute("ALTER TABLE devices ADD COLUMN labels TEXT")));
+  static final Migrations MIGRATIONS = ServerSchema.migrations("PostgreSQL server store", SCHEMA, "BIGSERIAL PRIMARY KEY");
 
   private static final String INSERT =
       "INSERT INTO messages (" + JdbcQueries.INSERT_MESSAGE_COLUMNS + ")"

@@ -56,24 +56,7 @@ public final class SqliteStore implements Store, JdbcAccess {
   };
 
   /** Numbered schema changes, recorded in {@code PRAGMA user_version}; a new one goes at the end. */
-  static final Migrations MIGRATIONS = Migrations.of("SQLite server store",
-      new Migrations.Migration(1, "tables messages, devices, settings", s -> {
-        for (String ddl : SCHEMA) {
-          s.execute(ddl);
-        }
-      }),
-      new Migrations.Migration(2, "replicated documents: tables docs and sync_head", s -> {
-        for (String ddl : JdbcDocStore.TABLES) {
-          s.execute(ddl);
-        }
-      }),
-      new Migrations.Migration(3, "conflicts of replicated documents", s -> s.execute(JdbcDocStore.conflictsTable("INTEGER PRIMARY KEY"))),
-      new Migrations.Migration(4, "tombstone compaction: docs.changed_at and sync_head.compacted", s -> {
-        for (String ddl : JdbcDocStore.COMPACTION) {
-          s.execute(ddl);
-        }
-      }),
-      new Migrations.Migration(5, "device labels: devices.labels", s -> s.execute("ALTER TABLE devices ADD COLUMN labels TEXT")));
+  static final Migrations MIGRATIONS = ServerSchema.migrations("SQLite server store", SCHEMA, "INTEGER PRIMARY KEY");
 
   private final Path file;
   private final Connection writer; // used only on the committer's thread
