@@ -355,6 +355,14 @@ class DocsHttpTest {
     JsonNode muc = snapshot.path("changes").get(1);
     assertThat(muc.path("id").asText()).isEqualTo("s-muc");
     assertThat(muc.path("removed").asBoolean()).isTrue();
+    // a deleted document of another site comes as a plain removal: its tombstone's state holds
+    // fields the device must not read
+    send("DELETE", "/v1/docs/stock/s-muc", null);
+    JsonNode gone = http.send("GET", "/v1/sync/pull?cursor=" + snapshot.path("cursor").asText(), token, Map.of(), null)
+        .json().path("changes").get(0);
+    assertThat(gone.path("id").asText()).isEqualTo("s-muc");
+    assertThat(gone.path("removed").asBoolean()).isTrue();
+    assertThat(gone.has("state")).isFalse();
     // the same labels again: no resync
     send("PUT", "/v1/devices/dev-1/labels", "{\"site\":\"berlin\"}");
     assertThat(http.send("GET", "/v1/sync/pull?cursor=" + snapshot.path("cursor").asText(), token, Map.of(), null)

@@ -111,7 +111,9 @@ public final class PullRoutes {
         g.writeStringField("collection", d.collection());
         g.writeStringField("id", d.id());
         g.writeNumberField("seq", d.seq());
-        if (d.viewJson() != null && !receives(d, labels)) {
+        if (d.viewJson() != null ? !receives(d, labels) : !all(d.collection())) {
+          // not received, or deleted in a collection with a where rule: a tombstone's state still
+          // holds the erased fields, which a device outside the rule must not read
           g.writeBooleanField("removed", true);
         } else {
           // stored JSON goes out as it is: no decoding and encoding per document
@@ -153,6 +155,10 @@ public final class PullRoutes {
       }
     }
     return true;
+  }
+
+  private boolean all(String collection) {
+    return collections.get(collection).map(c -> c.subscribe().all()).orElse(true);
   }
 
   /**
