@@ -349,18 +349,21 @@ final class JdbcDocStore implements DocStore {
       if (horizon == 0) {
         return 0L;
       }
-      // the horizon and the removal commit together: a reader sees both or neither
+      // rows first, sync_head last, as every other writer locks them: no deadlock with a write
+      // that re-creates a deleted document; the horizon and the removal commit together
+      long removed;
+      try (PreparedStatement s = c.prepareStatement("DELETE FROM docs WHERE view IS NULL AND changed_at < ? AND seq <= ?")) {
+        s.setLong(1, beforeMillis);
+        s.setLong(2, horizon);
+        removed = s.executeUpdate();
+      }
       try (PreparedStatement s = c.prepareStatement(
           "UPDATE sync_head SET compacted = CASE WHEN compacted > ? THEN compacted ELSE ? END WHERE id = 1")) {
         s.setLong(1, horizon);
         s.setLong(2, horizon);
         s.executeUpdate();
       }
-      try (PreparedStatement s = c.prepareStatement("DELETE FROM docs WHERE view IS NULL AND changed_at < ? AND seq <= ?")) {
-        s.setLong(1, beforeMillis);
-        s.setLong(2, horizon);
-        return (long) s.executeUpdate();
-      }
+      return removed;
     });
   }
 
