@@ -109,12 +109,16 @@ public final class IngestHandler implements Handler {
     List<Message> accepted = new ArrayList<>(batch.size());
     int[] acceptedAt = new int[batch.size()];
     List<Op> ops = null; // for each accepted record, the document op it carries (topic $sync), if any
+    SyncMerger.BatchChecks syncChecks = null;
     for (int i = 0; i < batch.size(); i++) {
       Message m = batch.messages().get(i);
       String problem = problem(m);
       Op op = null;
       if (problem == null && Protocol.SYNC_TOPIC.equals(m.topic())) {
-        SyncMerger.Checked checked = sync.check(device, m);
+        if (syncChecks == null) {
+          syncChecks = sync.batch(device);
+        }
+        SyncMerger.Checked checked = syncChecks.check(m);
         problem = checked.problem();
         op = checked.op();
       }

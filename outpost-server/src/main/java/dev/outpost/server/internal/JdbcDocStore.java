@@ -61,10 +61,13 @@ final class JdbcDocStore implements DocStore {
   private static final String WRITE_COLUMNS = COLUMNS + ", changed_at";
 
   private final JdbcAccess access;
+  /** " FOR UPDATE" on PostgreSQL (row locks); empty on SQLite, whose one writer needs none. */
+  private final String lockRows;
   private final FeedSignal signal = new FeedSignal();
 
-  JdbcDocStore(JdbcAccess access) {
+  JdbcDocStore(JdbcAccess access, boolean rowLocks) {
     this.access = access;
+    this.lockRows = rowLocks ? " FOR UPDATE" : "";
   }
 
   @Override
@@ -115,10 +118,8 @@ final class JdbcDocStore implements DocStore {
     return result;
   }
 
-  private static Optional<StoredDoc> read(Connection c, String collection, String id) throws SQLException {
-    // FOR UPDATE is PostgreSQL's row lock; SQLite has one writer, so the plain read is the same
-    String lock = c.getMetaData().getDatabaseProductName().startsWith("PostgreSQL") ? " FOR UPDATE" : "";
-    try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM docs WHERE collection = ? AND id = ?" + lock)) {
+  private Optional<StoredDoc> read(Connection c, String collection, String id) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM docs WHERE collection = ? AND id = ?" + lockRows)) {
       s.setString(1, collection);
       s.setString(2, id);
       try (ResultSet rs = s.executeQuery()) {
@@ -297,9 +298,8 @@ final class JdbcDocStore implements DocStore {
   public Optional<Document> resolve(long conflictId, java.util.function.BiConsumer<Document, ConflictRow> resolve,
       String resolution, long now) {
     Optional<Document> done = access.write(c -> {
-      String lock = c.getMetaData().getDatabaseProductName().startsWith("PostgreSQL") ? " FOR UPDATE" : "";
       ConflictRow row;
-      try (PreparedStatement s = c.prepareStatement("SELECT " + CONFLICT_COLUMNS + " FROM conflicts WHERE conflict_id = ?" + lock)) {
+      try (PreparedStatement s = c.prepareStatement("SELECT " + CONFLICT_COLUMNS + " FROM conflicts WHERE conflict_id = ?" + lockRows)) {
         s.setLong(1, conflictId);
         try (ResultSet rs = s.executeQuery()) {
           if (!rs.next()) {

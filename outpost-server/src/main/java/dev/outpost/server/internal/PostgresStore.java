@@ -69,7 +69,7 @@ public final class PostgresStore implements Store, JdbcAccess {
   private final String where;
   private final GroupCommitter committer;
   private final JdbcDeviceStore deviceStore = new JdbcDeviceStore(this);
-  private final JdbcDocStore docStore = new JdbcDocStore(this);
+  private final JdbcDocStore docStore = new JdbcDocStore(this, true);
 
   private PostgresStore(HikariDataSource pool, String where, Duration timeout) {
     this.pool = pool;

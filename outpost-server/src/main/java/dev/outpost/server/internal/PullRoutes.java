@@ -61,7 +61,8 @@ public final class PullRoutes {
     String subscription = fingerprint(labels);
     int limit = (int) number(req, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
     long waitSeconds = number(req, "wait", 0, 0, MAX_WAIT_SECONDS);
-    if (after > docs.feedHead()) {
+    long head = docs.feedHead(); // before the page: every position up to it is committed and visible
+    if (after > head) {
       throw ApiException.badRequest("bad_cursor", "the cursor is ahead of this server's feed: it is not from this server");
     }
     long horizon = docs.compactedHead();
@@ -86,7 +87,6 @@ public final class PullRoutes {
       return;
     }
     Set<String> subscribed = new TreeSet<>(collections.all().keySet());
-    long head = docs.feedHead(); // before the page: every position up to it is committed and visible
     List<DocStore.StoredDoc> page = docs.feed(after, limit, subscribed);
     if (page.isEmpty() && waitSeconds > 0) {
       head = docs.awaitPast(after, waitSeconds * 1000);

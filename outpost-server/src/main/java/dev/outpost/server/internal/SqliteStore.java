@@ -66,7 +66,7 @@ public final class SqliteStore implements Store, JdbcAccess {
   private final SqliteCheckpointer checkpointer;
 
   private final JdbcDeviceStore deviceStore = new JdbcDeviceStore(this);
-  private final JdbcDocStore docStore = new JdbcDocStore(this);
+  private final JdbcDocStore docStore = new JdbcDocStore(this, false);
 
   private SqliteStore(
       Path file, Connection writer, Connection reader, Duration timeout, long checkpointWalBytes)

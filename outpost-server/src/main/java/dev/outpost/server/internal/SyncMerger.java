@@ -63,8 +63,37 @@ public final class SyncMerger {
     return refusedAtMerge.get();
   }
 
+  /**
+   * The checks of one batch of {@code device}: its labels are read at most once for the batch,
+   * when a record needs them (a collection with a {@code where} subscription).
+   */
+  public BatchChecks batch(String device) {
+    return new BatchChecks(device);
+  }
+
+  /** Checks the {@code $sync} records of one batch. Not thread-safe: one request's. */
+  public final class BatchChecks {
+    private final String device;
+    private Map<String, String> labels;
+
+    private BatchChecks(String device) {
+      this.device = device;
+    }
+
+    public Checked check(Message m) {
+      return SyncMerger.this.check(device, m, this::labels);
+    }
+
+    private Map<String, String> labels() {
+      if (labels == null) {
+        labels = devices.labels(device);
+      }
+      return labels;
+    }
+  }
+
   /** Decodes and checks a {@code $sync} record of {@code device}. */
-  public Checked check(String device, Message m) {
+  private Checked check(String device, Message m, java.util.function.Supplier<Map<String, String>> labels) {
     Op op;
     try {
       op = SyncJson.decodeOp(m.payload());
@@ -94,7 +123,7 @@ public final class SyncMerger {
     } catch (IllegalArgumentException e) {
       return new Checked(null, e.getMessage());
     }
-    String notMine = documentProblem(device, op, c.subscribe());
+    String notMine = documentProblem(device, labels, op, c.subscribe());
     return notMine == null ? new Checked(op, null) : new Checked(null, notMine);
   }
 
@@ -104,11 +133,12 @@ public final class SyncMerger {
    * set to the device's values. Read outside the ingest transaction: a concurrent change of the
    * document's fields by someone else is not seen here.
    */
-  private String documentProblem(String device, Op op, SyncCollections.Subscription subscription) {
+  private String documentProblem(String device, java.util.function.Supplier<Map<String, String>> deviceLabels, Op op,
+      SyncCollections.Subscription subscription) {
     if (subscription.all()) {
       return null;
     }
-    Map<String, String> labels = devices.labels(device);
+    Map<String, String> labels = deviceLabels.get();
     Map<String, String> want = new LinkedHashMap<>();
     for (Map.Entry<String, String> w : subscription.where().entrySet()) {
       String v = SyncCollections.Subscription.resolve(w.getValue(), labels);
