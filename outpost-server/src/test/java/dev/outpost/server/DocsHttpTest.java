@@ -12,6 +12,8 @@ import dev.outpost.core.RecordResult;
 import dev.outpost.core.sync.Document;
 import dev.outpost.core.sync.Hlc;
 import dev.outpost.core.sync.Op;
+import dev.outpost.core.sync.PullPage;
+import dev.outpost.core.wire.ContentEncoding;
 import dev.outpost.core.sync.SyncJson;
 import dev.outpost.core.wire.Protocol;
 import dev.outpost.core.wire.WireCodec;
@@ -163,6 +165,44 @@ class DocsHttpTest {
     JsonNode tomb = http.send("GET", "/v1/sync/pull?cursor=" + cursor, token, Map.of(), null).json().path("changes").get(0);
     assertThat(tomb.path("doc").isNull()).isTrue();
     assertThat(SyncJson.decodeDocument(tomb.path("state")).exists()).isFalse();
+  }
+
+  @Test
+  void theBinaryPullCarriesTheSameChangesAsTheJsonPullInAFractionOfTheBytes() {
+    for (int i = 0; i < 50; i++) {
+      send("PUT", "/v1/docs/orders/wo-" + i, "{\"status\":\"open\",\"site\":\"berlin\",\"note\":\"check the pump " + i + "\"}");
+      send("PATCH", "/v1/docs/orders/wo-" + i, "{\"qty\":{\"$inc\":" + i + "},\"tags\":{\"$add\":[\"a\",\"b\"]}}");
+    }
+    send("DELETE", "/v1/docs/orders/wo-7", null);
+    send("PUT", "/v1/docs/prices/p-us", "{\"region\":\"us\",\"price\":12}");
+
+    Http.Response json = http.send("GET", "/v1/sync/pull?limit=1000", token, Map.of(), null);
+    PullPage fromJson = PullPage.decodeJson(json.raw().body());
+    Http.Response binary = http.send("GET", "/v1/sync/pull?limit=1000", token,
+        Map.of("Accept", PullPage.BINARY, "Accept-Encoding", "gzip, zstd"), null);
+    assertThat(binary.status()).isEqualTo(200);
+    assertThat(binary.raw().headers().firstValue("Content-Type")).contains(PullPage.BINARY);
+    assertThat(binary.raw().headers().firstValue("Content-Encoding")).contains("zstd");
+    PullPage fromBinary = PullPage.decodeBinary(ContentEncoding.ZSTD.decode(binary.raw().body(), 1 << 24));
+
+    assertThat(fromBinary.changes()).hasSize(51);
+    assertThat(fromBinary.more()).isEqualTo(fromJson.more());
+    for (int i = 0; i < fromJson.changes().size(); i++) {
+      PullPage.Change a = fromJson.changes().get(i);
+      PullPage.Change b = fromBinary.changes().get(i);
+      assertThat(b.collection() + "/" + b.id() + "@" + b.seq() + " " + b.removed())
+          .isEqualTo(a.collection() + "/" + a.id() + "@" + a.seq() + " " + a.removed());
+      if (!a.removed()) {
+        assertThat(b.state().state()).isEqualTo(a.state().state());
+      }
+    }
+    assertThat(fromBinary.changes()).filteredOn(c -> c.id().equals("wo-7")).singleElement()
+        .satisfies(c -> assertThat(c.state().exists()).isFalse());
+    assertThat(fromBinary.changes().getLast().removed()).as("p-us is outside the device's subscription").isTrue();
+    // the binary cursor works in the JSON pull and back: one feed, two encodings
+    assertThat(http.send("GET", "/v1/sync/pull?cursor=" + fromBinary.cursor(), token, Map.of(), null).json()
+        .path("changes")).isEmpty();
+    assertThat(binary.raw().body().length).as("zstd binary vs JSON bytes").isLessThan(json.raw().body().length / 5);
   }
 
   @Test

@@ -77,6 +77,14 @@ public final class Migrations {
     return new Migrations(store, List.of(migrations));
   }
 
+  /** The first {@code version} migrations only: a store as an older release left it (upgrade tests). */
+  public Migrations upTo(int version) {
+    if (version < 0 || version > latest()) {
+      throw new IllegalArgumentException(store + " has migrations 1.." + latest() + ", not " + version);
+    }
+    return new Migrations(store, migrations.subList(0, version));
+  }
+
   /** The number of the newest migration: what a store has after {@link #migrate}. */
   public int latest() {
     return migrations.size();

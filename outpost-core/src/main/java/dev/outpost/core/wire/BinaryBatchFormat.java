@@ -3,6 +3,7 @@ package dev.outpost.core.wire;
 import dev.outpost.core.Batch;
 import dev.outpost.core.Message;
 import dev.outpost.core.Priority;
+import dev.outpost.core.internal.ByteSink;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -38,7 +39,7 @@ final class BinaryBatchFormat {
     for (Message m : batch.messages()) {
       estimate += m.payload().length + 16;
     }
-    Out out = new Out(estimate);
+    ByteSink out = new ByteSink(estimate);
     out.bytes(MAGIC);
     out.string(batch.deviceId());
     out.varint(batch.epoch());
@@ -125,56 +126,6 @@ final class BinaryBatchFormat {
       throw new WireFormatException((body.length - in.pos) + " trailing bytes after the last message");
     }
     return new Batch(device, epoch, messages);
-  }
-
-  /** A growable byte array without the per-byte locking of ByteArrayOutputStream. */
-  private static final class Out {
-    private byte[] buf;
-    private int pos;
-
-    Out(int size) {
-      buf = new byte[Math.max(16, size)];
-    }
-
-    private void room(int n) {
-      if (buf.length - pos < n) {
-        buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, pos + n));
-      }
-    }
-
-    void u8(int b) {
-      room(1);
-      buf[pos++] = (byte) b;
-    }
-
-    void varint(long v) {
-      room(10);
-      while ((v & ~0x7FL) != 0) {
-        buf[pos++] = (byte) ((v & 0x7F) | 0x80);
-        v >>>= 7;
-      }
-      buf[pos++] = (byte) v;
-    }
-
-    void zigzag(long v) {
-      varint((v << 1) ^ (v >> 63));
-    }
-
-    void bytes(byte[] b) {
-      room(b.length);
-      System.arraycopy(b, 0, buf, pos, b.length);
-      pos += b.length;
-    }
-
-    void string(String s) {
-      byte[] b = s.getBytes(StandardCharsets.UTF_8);
-      varint(b.length);
-      bytes(b);
-    }
-
-    byte[] toByteArray() {
-      return pos == buf.length ? buf : java.util.Arrays.copyOf(buf, pos);
-    }
   }
 
   private static final class In {

@@ -122,6 +122,10 @@ class ConvergencePropertyTest {
       assertThat(merged.state()).as(name + ": merged state of " + id).isEqualTo(first.state());
       assertThat(SyncJson.decodeDocument(SyncJson.encode(first)).state()).as(name + ": JSON state of " + id)
           .isEqualTo(first.state());
+      byte[] binary = SyncBinary.encode(first);
+      Document fromBinary = SyncBinary.decode("orders", id, binary);
+      assertThat(fromBinary.state()).as(name + ": binary state of " + id).isEqualTo(first.state());
+      assertThat(SyncBinary.encode(fromBinary)).as(name + ": binary state of " + id + ", again").isEqualTo(binary);
       // with no delete, a counter is the sum of every increment ever made
       if (!first.hasTombstone()) {
         for (String c : COUNTERS) {
@@ -170,9 +174,12 @@ class ConvergencePropertyTest {
   }
 
   private static JsonNode value(SplittableRandom r) {
-    return switch (r.nextInt(3)) {
+    return switch (r.nextInt(6)) {
       case 0 -> IntNode.valueOf(r.nextInt(100));
       case 1 -> TextNode.valueOf("v" + r.nextInt(100));
+      case 2 -> JsonNodeFactory.instance.numberNode(r.nextLong());
+      case 3 -> JsonNodeFactory.instance.numberNode(r.nextDouble() * 1000 - 500);
+      case 4 -> JsonNodeFactory.instance.booleanNode(r.nextBoolean());
       default -> JsonNodeFactory.instance.objectNode().put("b", r.nextInt(3)).put("a", r.nextInt(3));
     };
   }

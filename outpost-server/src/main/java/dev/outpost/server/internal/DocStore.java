@@ -3,7 +3,7 @@ package dev.outpost.server.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.outpost.core.sync.SyncJson;
+import dev.outpost.core.sync.SyncBinary;
 import java.io.IOException;
 import dev.outpost.core.sync.Document;
 import java.util.Collection;
@@ -23,20 +23,24 @@ import java.util.function.Function;
 public interface DocStore {
 
   /**
-   * A document as stored; its state and view stay JSON text until asked for (a pull passes them
-   * through as they are).
+   * A document as stored; its state stays bytes and its view JSON text until asked for (a binary
+   * pull passes the state through as it is).
    *
    * @param seq its feed position: the change that made this state
    * @param txEnd the last feed position its transaction took (a pull page ends at one)
-   * @param stateJson the whole merge state ({@link SyncJson})
+   * @param stateBytes the whole merge state ({@link SyncBinary})
    * @param viewJson what a reader sees, or null when deleted
    */
-  record StoredDoc(String collection, String id, String stateJson, String viewJson, long seq, long txEnd) {
+  record StoredDoc(String collection, String id, byte[] stateBytes, String viewJson, long seq, long txEnd) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The merge state, decoded. */
     public Document state() {
-      return SyncJson.decodeDocument(parse(stateJson));
+      try {
+        return SyncBinary.decode(collection, id, stateBytes);
+      } catch (IllegalArgumentException e) {
+        throw new StoreException("document " + collection + "/" + id + " has an unreadable state: " + e.getMessage(), e);
+      }
     }
 
     /** The view, or null when deleted. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.core.sync.Document;
 import dev.outpost.core.sync.Op;
 import dev.outpost.core.sync.ServerMerge;
+import dev.outpost.core.sync.SyncBinary;
 import dev.outpost.core.sync.SyncJson;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -25,7 +26,7 @@ import java.util.function.Function;
  * store's {@link JdbcAccess} (for SQLite, writes run on the single writer between ingest groups).
  *
  * <pre>
- * docs (collection, id) PK | state TEXT (the whole merge state, SyncJson) | view TEXT (null: deleted)
+ * docs (collection, id) PK | state BLOB/BYTEA (the whole merge state, SyncBinary) | view TEXT (null: deleted)
  *      | seq BIGINT UNIQUE (feed position) | tx_end BIGINT (last position of its transaction)
  * sync_head (id = 1, seq)   the last feed position handed out
  * </pre>
@@ -50,6 +51,56 @@ final class JdbcDocStore implements DocStore {
     "ALTER TABLE docs ADD COLUMN changed_at BIGINT NOT NULL DEFAULT 0",
     "ALTER TABLE sync_head ADD COLUMN compacted BIGINT NOT NULL DEFAULT 0",
   };
+
+  /**
+   * Migration 6: the state column from {@link SyncJson} text to {@link SyncBinary} bytes (about a
+   * third of the size; a pull sends it as it is). Rewrites every row in key order, in pages, inside
+   * the migration's transaction: a crash leaves the store at migration 5, untouched.
+   */
+  static void binaryStates(java.sql.Statement st, String bytesType) throws SQLException {
+    Connection c = st.getConnection();
+    st.execute("ALTER TABLE docs ADD COLUMN state_bin " + bytesType);
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    String lastCollection = "";
+    String lastId = "";
+    for (int pages = 0; ; pages++) {
+      List<String[]> rows = new ArrayList<>();
+      try (PreparedStatement s = c.prepareStatement("SELECT collection, id, state FROM docs WHERE collection > ?"
+          + " OR (collection = ? AND id > ?) ORDER BY collection, id LIMIT 1000")) {
+        s.setString(1, lastCollection);
+        s.setString(2, lastCollection);
+        s.setString(3, lastId);
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) {
+            rows.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3)});
+          }
+        }
+      }
+      if (rows.isEmpty()) {
+        break;
+      }
+      try (PreparedStatement s = c.prepareStatement("UPDATE docs SET state_bin = ? WHERE collection = ? AND id = ?")) {
+        for (String[] r : rows) {
+          Document d;
+          try {
+            d = SyncJson.decodeDocument(json.readTree(r[2]));
+          } catch (java.io.IOException | IllegalArgumentException e) {
+            throw new SQLException("document " + r[0] + "/" + r[1] + " has an unreadable state; restore the store"
+                + " from a backup or delete that row, then start again: " + e.getMessage(), e);
+          }
+          s.setBytes(1, SyncBinary.encode(d));
+          s.setString(2, r[0]);
+          s.setString(3, r[1]);
+          s.addBatch();
+        }
+        s.executeBatch();
+      }
+      lastCollection = rows.getLast()[0];
+      lastId = rows.getLast()[1];
+    }
+    st.execute("ALTER TABLE docs DROP COLUMN state");
+    st.execute("ALTER TABLE docs RENAME COLUMN state_bin TO state");
+  }
 
   /** Conflicts a person resolves; the key column differs by dialect. */
   static String conflictsTable(String key) {
@@ -148,7 +199,7 @@ final class JdbcDocStore implements DocStore {
         ObjectNode view = d.view();
         s.setString(1, d.collection());
         s.setString(2, d.id());
-        s.setString(3, SyncJson.encode(d).toString());
+        s.setBytes(3, SyncBinary.encode(d));
         s.setString(4, view == null ? null : view.toString());
         s.setLong(5, ++seq);
         s.setLong(6, end);
@@ -398,6 +449,6 @@ final class JdbcDocStore implements DocStore {
   }
 
   private static StoredDoc row(ResultSet rs) throws SQLException {
-    return new StoredDoc(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5), rs.getLong(6));
+    return new StoredDoc(rs.getString(1), rs.getString(2), rs.getBytes(3), rs.getString(4), rs.getLong(5), rs.getLong(6));
   }
 }

@@ -54,7 +54,7 @@ public final class PostgresStore implements Store, JdbcAccess {
   };
 
   /** Numbered schema changes, recorded in the table schema_version; a new one goes at the end. */
-  static final Migrations MIGRATIONS = ServerSchema.migrations("PostgreSQL server store", SCHEMA, "BIGSERIAL PRIMARY KEY");
+  static final Migrations MIGRATIONS = ServerSchema.migrations("PostgreSQL server store", SCHEMA, "BIGSERIAL PRIMARY KEY", "BYTEA");
 
   private static final String INSERT =
       "INSERT INTO messages (" + JdbcQueries.INSERT_MESSAGE_COLUMNS + ")"

@@ -1,11 +1,18 @@
 package dev.outpost.server.internal;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.outpost.core.sync.PullPage;
+import dev.outpost.core.sync.SyncJson;
+import dev.outpost.core.wire.ContentEncoding;
+import dev.outpost.core.wire.WireCodec;
 import dev.outpost.server.SyncCollections;
+import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -72,18 +79,10 @@ public final class PullRoutes {
       // deletions the device has not seen were compacted away since its cursor was handed out, or
       // its labels or the rules changed what it receives: never answer with a silent gap
       String fromStart = writeCursor(device, 0, horizon, subscription);
-      ReadRoutes.sendJson(res, 200, g -> {
-        g.writeStartObject();
-        g.writeBooleanField("resync", true);
-        g.writeStringField("reason", (compactedPast ? "the cursor is older than the feed's compaction (tombstone retention)"
-            : "the device's subscription changed (its labels or the sync config)") + ": pull the whole subscription"
-            + " again from this cursor, keep local unsent writes, drop documents it does not list");
-        g.writeArrayFieldStart("changes");
-        g.writeEndArray();
-        g.writeStringField("cursor", fromStart);
-        g.writeBooleanField("more", true);
-        g.writeEndObject();
-      });
+      String reason = (compactedPast ? "the cursor is older than the feed's compaction (tombstone retention)"
+          : "the device's subscription changed (its labels or the sync config)") + ": pull the whole subscription"
+          + " again from this cursor, keep local unsent writes, drop documents it does not list";
+      send(req, res, List.of(), labels, fromStart, true, true, reason);
       return;
     }
     Set<String> subscribed = new TreeSet<>(collections.all().keySet());
@@ -101,38 +100,103 @@ public final class PullRoutes {
       // the rest up to the head was superseded, compacted or in other collections: skip past it
       next = Math.max(next, head);
     }
-    List<DocStore.StoredDoc> changes = page;
-    String cursor = writeCursor(device, next, horizon, subscription);
-    ReadRoutes.sendJson(res, 200, g -> {
-      g.writeStartObject();
-      g.writeArrayFieldStart("changes");
-      for (DocStore.StoredDoc d : changes) {
-        g.writeStartObject();
-        g.writeStringField("collection", d.collection());
-        g.writeStringField("id", d.id());
-        g.writeNumberField("seq", d.seq());
-        if (d.viewJson() != null ? !receives(d, labels) : !all(d.collection())) {
-          // not received, or deleted in a collection with a where rule: a tombstone's state still
-          // holds the erased fields, which a device outside the rule must not read
-          g.writeBooleanField("removed", true);
+    send(req, res, page, labels, writeCursor(device, next, horizon, subscription), more, false, null);
+  }
+
+  /**
+   * The page in binary ({@code Accept: }{@value PullPage#BINARY}: stored states as they are) or
+   * JSON (states decoded and written out, with each document's view), zstd-compressed when the
+   * client accepts it ({@code Accept-Encoding: zstd}).
+   */
+  private void send(ServerRequest req, ServerResponse res, List<DocStore.StoredDoc> page, Map<String, String> labels,
+      String cursor, boolean more, boolean resync, String reason) throws IOException {
+    boolean binary = req.headers().first(HeaderNames.ACCEPT).map(a -> a.contains(PullPage.BINARY)).orElse(false);
+    boolean zstd = req.headers().first(HeaderNames.ACCEPT_ENCODING).map(PullRoutes::acceptsZstd).orElse(false);
+    byte[] body;
+    if (binary) {
+      int size = 0;
+      for (DocStore.StoredDoc d : page) {
+        size += d.stateBytes().length + d.id().length() + 8;
+      }
+      PullPage.Writer w = new PullPage.Writer(cursor, more, resync, reason, page.size(), size);
+      for (DocStore.StoredDoc d : page) {
+        if (visible(d, labels)) {
+          w.state(d.collection(), d.id(), d.seq(), d.stateBytes());
         } else {
-          // stored JSON goes out as it is: no decoding and encoding per document
-          g.writeFieldName("state");
-          g.writeRawValue(d.stateJson());
-          g.writeFieldName("doc");
-          if (d.viewJson() == null) {
-            g.writeNull();
-          } else {
-            g.writeRawValue(d.viewJson());
-          }
+          w.removed(d.collection(), d.id(), d.seq());
         }
+      }
+      body = w.finish();
+    } else {
+      ByteArrayOutputStream out = new ByteArrayOutputStream(1024 + 600 * page.size());
+      try (JsonGenerator g = WireCodec.mapper().getFactory().createGenerator(out)) {
+        g.writeStartObject();
+        if (resync) {
+          g.writeBooleanField("resync", true);
+          g.writeStringField("reason", reason);
+        }
+        g.writeArrayFieldStart("changes");
+        for (DocStore.StoredDoc d : page) {
+          g.writeStartObject();
+          g.writeStringField("collection", d.collection());
+          g.writeStringField("id", d.id());
+          g.writeNumberField("seq", d.seq());
+          if (!visible(d, labels)) {
+            g.writeBooleanField("removed", true);
+          } else {
+            g.writeFieldName("state");
+            g.writeTree(SyncJson.encode(d.state()));
+            g.writeFieldName("doc");
+            if (d.viewJson() == null) {
+              g.writeNull();
+            } else {
+              g.writeRawValue(d.viewJson()); // stored JSON goes out as it is
+            }
+          }
+          g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeStringField("cursor", cursor);
+        g.writeBooleanField("more", more);
         g.writeEndObject();
       }
-      g.writeEndArray();
-      g.writeStringField("cursor", cursor);
-      g.writeBooleanField("more", more);
-      g.writeEndObject();
-    });
+      body = out.toByteArray();
+    }
+    res.status(200);
+    res.header(HeaderNames.CONTENT_TYPE, binary ? PullPage.BINARY : WireCodec.JSON);
+    res.header(HeaderNames.VARY, "Accept, Accept-Encoding");
+    if (zstd) {
+      res.header(HeaderNames.CONTENT_ENCODING, ContentEncoding.ZSTD.headerValue());
+      body = ContentEncoding.ZSTD.encode(body);
+    }
+    res.send(body);
+  }
+
+  /**
+   * Whether the device may read this change's state: a live document it receives, or a tombstone
+   * in a collection every device receives. A tombstone in a collection with a {@code where} rule
+   * still holds the erased fields, which a device outside the rule must not read: it gets a
+   * removal instead (which, for a device that had the document, is what a delete means).
+   */
+  private boolean visible(DocStore.StoredDoc d, Map<String, String> labels) {
+    return d.viewJson() != null ? receives(d, labels) : all(d.collection());
+  }
+
+  /** "zstd" among the codings, not refused with q=0. */
+  static boolean acceptsZstd(String header) {
+    for (String part : header.split(",")) {
+      String[] p = part.trim().split(";");
+      if (p[0].trim().equalsIgnoreCase("zstd")) {
+        for (int i = 1; i < p.length; i++) {
+          String q = p[i].trim().replace(" ", "");
+          if (q.equals("q=0") || q.equals("q=0.0") || q.equals("q=0.00") || q.equals("q=0.000")) {
+            return false;
+          }
+        }
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -56,7 +56,7 @@ public final class SqliteStore implements Store, JdbcAccess {
   };
 
   /** Numbered schema changes, recorded in {@code PRAGMA user_version}; a new one goes at the end. */
-  static final Migrations MIGRATIONS = ServerSchema.migrations("SQLite server store", SCHEMA, "INTEGER PRIMARY KEY");
+  static final Migrations MIGRATIONS = ServerSchema.migrations("SQLite server store", SCHEMA, "INTEGER PRIMARY KEY", "BLOB");
 
   private final Path file;
   private final Connection writer; // used only on the committer's thread
