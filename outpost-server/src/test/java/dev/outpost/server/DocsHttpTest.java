@@ -111,6 +111,55 @@ class DocsHttpTest {
   }
 
   @Test
+  void opsAreStampedByTheServerAndAppliedInOrderInOneTransaction() {
+    Http.Response r = send("POST", "/v1/docs/orders/wo-5/ops", """
+        {"ops": [{"op": "patch", "set": {"status": "open", "site": "berlin"}},
+                 {"op": "increment", "field": "qty", "delta": 4},
+                 {"op": "increment", "field": "qty", "delta": -1},
+                 {"op": "add", "field": "tags", "elements": ["a", "b"]},
+                 {"op": "remove", "field": "tags", "elements": ["a"]}]}""");
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    assertThat(r.json().path("doc").toString()).isEqualTo("{\"qty\":3,\"site\":\"berlin\",\"status\":\"open\",\"tags\":[\"b\"]}");
+    assertThat(r.json().path("version").asText()).contains("@server-");
+
+    String before = send("GET", "/v1/docs/orders/wo-5", null).body();
+    Http.Response bad = send("POST", "/v1/docs/orders/wo-5/ops", """
+        {"ops": [{"op": "increment", "field": "qty", "delta": 1}, {"op": "increment", "field": "status", "delta": 1}]}""");
+    assertThat(bad.status()).isEqualTo(400);
+    assertThat(bad.json().path("error").path("message").asText()).contains("status");
+    assertThat(send("POST", "/v1/docs/orders/wo-5/ops", "{\"ops\": [{\"op\": \"merge\"}]}").json().path("error")
+        .path("message").asText()).contains("ops[0]: unknown op 'merge'");
+    assertThat(send("GET", "/v1/docs/orders/wo-5", null).body()).as("nothing half-applied").isEqualTo(before);
+
+    assertThat(send("POST", "/v1/docs/orders/wo-5/ops", "{\"ops\": [{\"op\": \"delete\"}]}").status()).isEqualTo(200);
+    assertThat(send("GET", "/v1/docs/orders/wo-5", null).status()).isEqualTo(404);
+  }
+
+  @Test
+  void anImportWritesManyDocumentsInOneTransactionOrNone() {
+    StringBuilder body = new StringBuilder("{\"docs\": [");
+    for (int i = 0; i < 2000; i++) {
+      body.append(i == 0 ? "" : ",").append("{\"id\": \"p-").append(i).append("\", \"doc\": {\"region\": \"eu\", \"price\": ")
+          .append(i).append("}}");
+    }
+    Http.Response r = send("POST", "/v1/docs/prices", body.append("]}").toString());
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    assertThat(r.json().path("written").asInt()).isEqualTo(2000);
+    assertThat(send("GET", "/v1/docs/prices/p-1999", null).json().path("doc").toString())
+        .isEqualTo("{\"price\":1999,\"region\":\"eu\"}");
+    Http.Response page = http.send("GET", "/v1/sync/pull?limit=10000", token, Map.of(), null);
+    assertThat(page.json().path("changes")).hasSize(2000);
+
+    Http.Response bad = send("POST", "/v1/docs/orders", "{\"docs\": [{\"id\": \"wo-1\", \"doc\": {\"status\": \"x\"}},"
+        + " {\"id\": \"wo-2\", \"doc\": {\"qty\": 1}}]}");
+    assertThat(bad.status()).isEqualTo(400);
+    assertThat(bad.json().path("error").path("message").asText()).contains("orders.qty is a counter");
+    assertThat(send("GET", "/v1/docs/orders/wo-1", null).status()).as("all or nothing").isEqualTo(404);
+    assertThat(send("POST", "/v1/docs/orders", "{\"docs\": [{\"id\": \"a b\", \"doc\": {}}]}").json().path("error")
+        .path("message").asText()).contains("docs[0].id 'a b'");
+  }
+
+  @Test
   void badWritesAreRefusedNamingTheFieldAndTheRuleAndChangeNothing() {
     send("PUT", "/v1/docs/orders/wo-1", "{\"status\":\"open\"}");
     String before = send("GET", "/v1/docs/orders/wo-1", null).body();

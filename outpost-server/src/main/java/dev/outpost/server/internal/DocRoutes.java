@@ -37,6 +37,8 @@ public final class DocRoutes {
   static final Pattern ID = Pattern.compile("[A-Za-z0-9_.:@-]{1,256}");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_BODY_BYTES = 1 << 20;
+  private static final int MAX_IMPORT = 10_000;
+  private static final int MAX_IMPORT_BYTES = 32 << 20;
   private static final int DEFAULT_LIMIT = 100;
   private static final int MAX_LIMIT = 1000;
 
@@ -54,6 +56,8 @@ public final class DocRoutes {
 
   public void register(HttpRouting.Builder r) {
     r.get("/v1/docs/{collection}", this::list)
+        .post("/v1/docs/{collection}", this::importDocs)
+        .post("/v1/docs/{collection}/{id}/ops", this::ops)
         .get("/v1/docs/{collection}/{id}", this::get)
         .put("/v1/docs/{collection}/{id}", this::put)
         .patch("/v1/docs/{collection}/{id}", this::patch)
@@ -120,8 +124,14 @@ public final class DocRoutes {
     admin.check(req);
     CollectionRules rules = rules(req);
     String id = id(req);
-    ObjectNode body = body(req);
-    for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+    ObjectNode body = body(req, MAX_BODY_BYTES);
+    checkRegistersOnly(rules, body);
+    write(res, rules, id, doc -> List.of(replace(rules, doc, body)));
+  }
+
+  /** PUT replaces register fields only: counters and sets change with PATCH. */
+  private static void checkRegistersOnly(CollectionRules rules, ObjectNode fields) {
+    for (Iterator<String> it = fields.fieldNames(); it.hasNext(); ) {
       String f = it.next();
       if (rules.counters().contains(f) || rules.sets().contains(f)) {
         throw ApiException.badRequest("bad_field", rules.name() + "." + f + " is a " + (rules.counters().contains(f)
@@ -129,29 +139,142 @@ public final class DocRoutes {
             + (rules.counters().contains(f) ? "{\"$inc\": n}" : "{\"$add\": [..]} / {\"$remove\": [..]}"));
       }
     }
-    write(res, rules, id, doc -> {
-      Map<String, JsonNode> fields = new HashMap<>();
-      ObjectNode view = doc.view();
-      if (view != null) {
-        view.fieldNames().forEachRemaining(f -> {
-          if (!rules.counters().contains(f) && !rules.sets().contains(f)) {
-            fields.put(f, null); // replaced: what the body does not name is removed
-          }
-        });
-      }
-      body.fields().forEachRemaining(e -> {
-        SyncJson.checkValue(e.getValue(), rules.name() + "." + e.getKey());
-        fields.put(e.getKey(), e.getValue());
+  }
+
+  /** A patch that makes the document's register fields exactly {@code fields} (others removed). */
+  private Op replace(CollectionRules rules, Document doc, ObjectNode fields) {
+    Map<String, JsonNode> patch = new HashMap<>();
+    ObjectNode view = doc.view();
+    if (view != null) {
+      view.fieldNames().forEachRemaining(f -> {
+        if (!rules.counters().contains(f) && !rules.sets().contains(f)) {
+          patch.put(f, null); // replaced: what the body does not name is removed
+        }
       });
-      return List.of(doc.patch(clock.now(), fields));
+    }
+    fields.fields().forEachRemaining(e -> {
+      SyncJson.checkValue(e.getValue(), rules.name() + "." + e.getKey());
+      patch.put(e.getKey(), e.getValue());
     });
+    return doc.patch(clock.now(), patch);
+  }
+
+  /**
+   * {@code POST /v1/docs/{collection}} with {@code {"docs": [{"id": .., "doc": {fields}}, ..]}}:
+   * replaces each document's register fields as PUT does, up to {@value #MAX_IMPORT} documents in
+   * one transaction (a price list, a catalogue). All or nothing: one bad document refuses the lot,
+   * naming it. Answers {@code {"written": n}}.
+   */
+  private void importDocs(ServerRequest req, ServerResponse res) throws IOException {
+    admin.check(req);
+    CollectionRules rules = rules(req);
+    ObjectNode body = body(req, MAX_IMPORT_BYTES);
+    JsonNode list = body.get("docs");
+    if (list == null || !list.isArray() || list.isEmpty() || list.size() > MAX_IMPORT) {
+      throw ApiException.badRequest("bad_import", "give {\"docs\": [{\"id\": \"..\", \"doc\": {fields}}, ..]} with 1 to "
+          + MAX_IMPORT + " documents");
+    }
+    Map<String, ObjectNode> byId = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < list.size(); i++) {
+      JsonNode e = list.get(i);
+      String id = e.path("id").asText("");
+      if (!ID.matcher(id).matches()) {
+        throw ApiException.badRequest("bad_id", "docs[" + i + "].id '" + id + "' must be 1 to 256 of A-Z a-z 0-9 _ . : @ -");
+      }
+      if (!(e.get("doc") instanceof ObjectNode fields)) {
+        throw ApiException.badRequest("bad_import", "docs[" + i + "] (" + id + ") needs \"doc\": an object of fields");
+      }
+      checkRegistersOnly(rules, fields);
+      if (byId.put(id, fields) != null) {
+        throw ApiException.badRequest("bad_import", "docs[" + i + "]: " + id + " is named twice");
+      }
+    }
+    int written = docs.update(rules.name(), byId.keySet(), current -> {
+      List<Document> changed = new ArrayList<>(byId.size());
+      byId.forEach((id, fields) -> {
+        Document doc = current.get(id);
+        for (Op op : opsOrBadRequest(d -> List.of(replace(rules, d, fields)), doc)) {
+          merge(rules, doc, op);
+        }
+        changed.add(doc);
+      });
+      return new DocStore.Change<>(changed, changed.size());
+    });
+    ReadRoutes.sendJson(res, 200, g -> {
+      g.writeStartObject();
+      g.writeNumberField("written", written);
+      g.writeEndObject();
+    });
+  }
+
+  /**
+   * {@code POST /v1/docs/{collection}/{id}/ops} with {@code {"ops": [..]}}: ops as a device would
+   * send them, without times (the server stamps each with its clock), applied in order in one
+   * transaction: {@code {"op":"patch","set":{..}}}, {@code {"op":"increment","field":f,"delta":n}},
+   * {@code {"op":"add"|"remove","field":f,"elements":[..]}}, {@code {"op":"delete"}}.
+   */
+  private void ops(ServerRequest req, ServerResponse res) throws IOException {
+    admin.check(req);
+    CollectionRules rules = rules(req);
+    String id = id(req);
+    ObjectNode body = body(req, MAX_BODY_BYTES);
+    JsonNode list = body.get("ops");
+    if (list == null || !list.isArray() || list.isEmpty() || list.size() > 1000) {
+      throw ApiException.badRequest("bad_ops", "give {\"ops\": [..]} with 1 to 1000 ops");
+    }
+    write(res, rules, id, doc -> {
+      List<Op> made = new ArrayList<>();
+      Document scratch = doc.copy(); // each op is made from the state the ones before it leave
+      for (int i = 0; i < list.size(); i++) {
+        Op op = backOfficeOp(rules, scratch, list.get(i), "ops[" + i + "]");
+        scratch.apply(op);
+        made.add(op);
+      }
+      return made;
+    });
+  }
+
+  private Op backOfficeOp(CollectionRules rules, Document doc, JsonNode o, String where) {
+    String kind = o.path("op").asText("");
+    return switch (kind) {
+      case "patch" -> {
+        if (!(o.get("set") instanceof ObjectNode set)) {
+          throw ApiException.badRequest("bad_ops", where + ": a patch needs \"set\": an object of fields (null removes one)");
+        }
+        checkRegistersOnly(rules, set);
+        Map<String, JsonNode> fields = new HashMap<>();
+        set.fields().forEachRemaining(e -> {
+          SyncJson.checkValue(e.getValue(), rules.name() + "." + e.getKey());
+          fields.put(e.getKey(), e.getValue());
+        });
+        yield doc.patch(clock.now(), fields);
+      }
+      case "increment" -> {
+        JsonNode delta = o.get("delta");
+        if (delta == null || !delta.isIntegralNumber() || !delta.canConvertToLong()) {
+          throw ApiException.badRequest("bad_ops", where + ": an increment needs \"delta\": a whole number");
+        }
+        yield doc.increment(clock.now(), o.path("field").asText(""), delta.asLong());
+      }
+      case "add", "remove" -> {
+        JsonNode elements = o.get("elements");
+        if (elements == null || !elements.isArray()) {
+          throw ApiException.badRequest("bad_ops", where + ": " + kind + " needs \"elements\": an array");
+        }
+        yield kind.equals("add") ? doc.changeSet(clock.now(), o.path("field").asText(""), elements(elements), List.of())
+            : doc.changeSet(clock.now(), o.path("field").asText(""), List.of(), elements(elements));
+      }
+      case "delete" -> doc.delete(clock.now());
+      default -> throw ApiException.badRequest("bad_ops", where + ": unknown op '" + kind
+          + "' (patch, increment, add, remove, delete)");
+    };
   }
 
   private void patch(ServerRequest req, ServerResponse res) throws IOException {
     admin.check(req);
     CollectionRules rules = rules(req);
     String id = id(req);
-    ObjectNode body = body(req);
+    ObjectNode body = body(req, MAX_BODY_BYTES);
     write(res, rules, id, doc -> {
       Map<String, JsonNode> registers = new HashMap<>();
       List<Op> ops = new ArrayList<>();
@@ -211,16 +334,20 @@ public final class DocRoutes {
       java.util.function.Function<Document, List<Op>> makeOps) throws IOException {
     Document after = docs.update(rules.name(), id, doc -> {
       for (Op op : opsOrBadRequest(makeOps, doc)) {
-        try {
-          ServerMerge.apply(doc, op, rules, clock);
-        } catch (IllegalArgumentException e) {
-          throw ApiException.badRequest("refused", e.getMessage());
-        }
+        merge(rules, doc, op);
       }
       return new DocStore.Change<>(List.of(doc), doc);
     });
     long seq = docs.get(rules.name(), id).map(DocStore.StoredDoc::seq).orElse(0L);
     ReadRoutes.sendJson(res, 200, g -> writeDoc(g, rules.name(), id, after, seq));
+  }
+
+  private void merge(CollectionRules rules, Document doc, Op op) {
+    try {
+      ServerMerge.apply(doc, op, rules, clock);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest("refused", e.getMessage());
+    }
   }
 
   private static List<Op> opsOrBadRequest(java.util.function.Function<Document, List<Op>> makeOps, Document doc) {
@@ -239,8 +366,8 @@ public final class DocRoutes {
     return out;
   }
 
-  private static ObjectNode body(ServerRequest req) {
-    byte[] raw = HttpBodies.read(req, MAX_BODY_BYTES);
+  private static ObjectNode body(ServerRequest req, int maxBytes) {
+    byte[] raw = HttpBodies.read(req, maxBytes);
     JsonNode n;
     try {
       n = JSON.readTree(raw);
