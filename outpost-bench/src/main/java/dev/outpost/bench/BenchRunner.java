@@ -21,7 +21,7 @@ import java.util.Set;
  * Not thread-safe; one run at a time per work dir, which is deleted afterwards.
  */
 public final class BenchRunner {
-  public static final Set<String> SUITES = Set.of("append", "drain", "ingest", "agent", "all");
+  public static final Set<String> SUITES = Set.of("append", "drain", "ingest", "agent", "sync", "all");
 
   /** How big the runs are. */
   public enum Scale { FULL, QUICK, SMOKE }
@@ -32,7 +32,7 @@ public final class BenchRunner {
 
   private BenchRunner() {}
 
-  /** {@code [append|drain|ingest|agent|all] [--quick] [--json FILE]}, as {@code outpost bench}. */
+  /** {@code [append|drain|ingest|agent|sync|all] [--quick] [--json FILE]}, as {@code outpost bench}. */
   public static void main(String[] args) throws Exception {
     List<String> a = List.of(args);
     String suite = a.isEmpty() || a.getFirst().startsWith("--") ? "all" : a.getFirst();
@@ -48,7 +48,7 @@ public final class BenchRunner {
   /** Runs {@code suite} (append, drain, ingest, agent or all); details go to {@code log}. */
   public static Report run(String suite, Scale scale, Path work, PrintStream log) throws Exception {
     if (!SUITES.contains(suite)) {
-      throw new IllegalArgumentException("unknown benchmark '" + suite + "'; known: append, drain, ingest, agent, all");
+      throw new IllegalArgumentException("unknown benchmark '" + suite + "'; known: append, drain, ingest, agent, sync, all");
     }
     boolean all = suite.equals("all");
     long start = System.nanoTime();
@@ -66,6 +66,9 @@ public final class BenchRunner {
       }
       if (all || suite.equals("agent")) {
         figures.addAll(agent(scale, work.resolve("agent"), log));
+      }
+      if (all || suite.equals("sync")) {
+        figures.addAll(sync(scale, work.resolve("sync"), log));
       }
     } finally {
       AppendBenchmark.delete(work);
@@ -178,5 +181,32 @@ public final class BenchRunner {
     figures.add(Figure.under("agent", String.format(Locale.ROOT, "Outbox.open + first append, %,d pending",
         lastOpen.pending()), lastOpen.millis(), "ms", "same, 0 pending", emptyOpen.millis(), 1000));
     return figures;
+  }
+
+  /** The two-way sync issue's pull target: documents served per second to one device. */
+  static final double PULL_TARGET_PER_SECOND = 100_000;
+
+  private static List<Figure> sync(Scale scale, Path dir, PrintStream log) throws Exception {
+    SyncBenchmark.Options d = SyncBenchmark.Options.defaults(dir);
+    SyncBenchmark.Options o = switch (scale) {
+      case FULL -> d;
+      case QUICK -> new SyncBenchmark.Options(d.devices(), Duration.ofSeconds(6), 200_000, 10_000, dir, d.seed());
+      case SMOKE -> new SyncBenchmark.Options(2, Duration.ofSeconds(1), 3000, 500, dir, d.seed());
+    };
+    SyncBenchmark.Result r = SyncBenchmark.run(o, log);
+    String g = "sync";
+    String pull = String.format(Locale.ROOT, "pull of a %,d-document subscription, binary+zstd, 1 device", r.docs());
+    return List.of(
+        Figure.atLeast(g, "merge of device ops through ingest, " + o.devices() + " devices", r.mergePerSecond(), "ops/s",
+            "plain record ingest, same devices", r.plainPerSecond(), 0.5),
+        scale == Scale.FULL
+            ? Figure.atLeastAbsolute(g, pull, r.pullPerSecond(), "docs/s", "SQLite read of the same rows",
+                r.rawReadPerSecond(), PULL_TARGET_PER_SECOND)
+            : Figure.vs(g, pull, r.pullPerSecond(), "docs/s", "SQLite read of the same rows", r.rawReadPerSecond()),
+        Figure.vs(g, "pull, binary+zstd", r.pullPerSecond(), "docs/s", "JSON pull, uncompressed", r.jsonPullPerSecond()),
+        Figure.vs(g, "server RSS during the pull (max)", r.rssMaxKiB() / 1024.0, "MiB", "after the first page",
+            r.rssFirstPageKiB() / 1024.0),
+        Figure.atMost(g, "wire bytes per changed document, binary+zstd", r.wireBytesPerChangedDoc(), "B",
+            "JSON pull of the same changes", r.jsonBytesPerChangedDoc(), 0.25));
   }
 }

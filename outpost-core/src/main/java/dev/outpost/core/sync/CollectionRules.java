@@ -91,9 +91,11 @@ public record CollectionRules(String name, Conflict conflict, Set<String> counte
    * Checks a document's size after a change; throws naming the limit. The size is that of its
    * JSON view (what a reader gets).
    */
-  public void checkSize(String id, JsonNode view) {
-    if (maxDocBytes > 0 && view != null) {
-      int bytes = view.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+  public void checkSize(String id, Document doc) {
+    String view = maxDocBytes > 0 ? doc.viewJson() : null;
+    if (view != null) {
+      int bytes = view.length() <= maxDocBytes / 3 ? view.length() // no char takes more than 3 bytes
+          : view.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
       if (bytes > maxDocBytes) {
         throw new IllegalArgumentException(name + "/" + id + " would be " + bytes + " bytes, over the collection's"
             + " max_doc_bytes of " + maxDocBytes);

@@ -90,6 +90,9 @@ public final class Document {
   final TreeMap<String, Hlc> deletedSeen = new TreeMap<>();
   final TreeMap<String, TreeMap<String, Totals>> deletedTotals = new TreeMap<>();
   Hlc deletedAt;
+  /** {@link #viewJson()} until the next change (the server writes it and checks its size: once each). */
+  private String viewJson;
+  private boolean viewJsonKnown;
 
   public Document(String collection, String id) {
     this.collection = Objects.requireNonNull(collection, "collection");
@@ -153,6 +156,7 @@ public final class Document {
     if (!op.collection().equals(collection) || !op.id().equals(id)) {
       throw new IllegalArgumentException("op for " + op.collection() + "/" + op.id() + " applied to " + collection + "/" + id);
     }
+    viewJsonKnown = false;
     Hlc hlc = op.hlc();
     switch (op) {
       case Op.Patch p -> {
@@ -193,6 +197,7 @@ public final class Document {
     if (!other.collection.equals(collection) || !other.id.equals(id)) {
       throw new IllegalArgumentException("cannot merge " + other.collection + "/" + other.id + " into " + collection + "/" + id);
     }
+    viewJsonKnown = false;
     other.registers.forEach(this::write);
     other.counters.forEach((field, byNode) -> {
       TreeMap<String, Totals> mine = counters.computeIfAbsent(field, f -> new TreeMap<>());
@@ -214,6 +219,18 @@ public final class Document {
       byNode.forEach((node, t) -> mine.merge(node, t, Totals::max));
     });
     return this;
+  }
+
+  /** Makes this state exactly {@code snapshot}'s again (an earlier {@link #copy()} of it). */
+  void restore(Document snapshot) {
+    registers.clear();
+    counters.clear();
+    sets.clear();
+    seen.clear();
+    deletedSeen.clear();
+    deletedTotals.clear();
+    deletedAt = null;
+    merge(snapshot);
   }
 
   /** An independent copy of this state. */
@@ -350,6 +367,16 @@ public final class Document {
     }
     fields.forEach(out::set);
     return out;
+  }
+
+  /** {@link #view()} as JSON text, or null while the document does not exist; kept until the next change. */
+  public String viewJson() {
+    if (!viewJsonKnown) {
+      ObjectNode v = view();
+      viewJson = v == null ? null : v.toString();
+      viewJsonKnown = true;
+    }
+    return viewJson;
   }
 
   /** A counter shows once some node changed it since the last delete that saw its totals. */

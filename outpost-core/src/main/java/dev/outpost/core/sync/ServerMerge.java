@@ -67,17 +67,22 @@ public final class ServerMerge {
         }
       }
     }
-    // on a copy first: an op that would take the document over its size limit changes nothing
-    Document after = doc.copy().apply(op);
+    // an op that would take the document over its size limit changes nothing: back to the copy
+    Document before = rules.maxDocBytes() > 0 ? doc.copy() : null;
     List<Op> applied = new ArrayList<>(2);
+    doc.apply(op);
     applied.add(op);
     if (!rewrite.isEmpty()) {
-      Op again = after.patch(clock.now(), rewrite);
-      after.apply(again);
+      Op again = doc.patch(clock.now(), rewrite);
+      doc.apply(again);
       applied.add(again);
     }
-    rules.checkSize(op.id(), after.view());
-    applied.forEach(doc::apply);
+    try {
+      rules.checkSize(op.id(), doc);
+    } catch (IllegalArgumentException e) {
+      doc.restore(before);
+      throw e;
+    }
     return new Outcome(applied, conflicts);
   }
 

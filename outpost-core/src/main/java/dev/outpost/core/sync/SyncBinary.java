@@ -14,7 +14,6 @@ import dev.outpost.core.internal.ByteSink;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -182,16 +181,40 @@ public final class SyncBinary {
 
   // ---- writing -------------------------------------------------------------------------------------
 
-  /** Node ids in first-seen order. */
+  /**
+   * Node ids in first-seen order. Most documents have a handful, where a scan beats hashing; a
+   * counter a whole fleet increments has thousands, and gets a map.
+   */
   private static final class Nodes {
-    final List<String> list = new ArrayList<>();
-    final Map<String, Integer> index = new HashMap<>();
+    private static final int SCAN = 16;
+    final List<String> list = new ArrayList<>(4);
+    private java.util.HashMap<String, Integer> index;
 
     int index(String node) {
-      return index.computeIfAbsent(node, n -> {
-        list.add(n);
-        return list.size() - 1;
-      });
+      if (index != null) {
+        Integer i = index.get(node);
+        return i != null ? i : add(node);
+      }
+      for (int i = 0; i < list.size(); i++) {
+        String n = list.get(i);
+        if (n == node || n.equals(node)) {
+          return i;
+        }
+      }
+      return add(node);
+    }
+
+    private int add(String node) {
+      list.add(node);
+      if (index != null) {
+        index.put(node, list.size() - 1);
+      } else if (list.size() > SCAN) {
+        index = new java.util.HashMap<>();
+        for (int i = 0; i < list.size(); i++) {
+          index.put(list.get(i), i);
+        }
+      }
+      return list.size() - 1;
     }
 
     long see(Hlc h) {
