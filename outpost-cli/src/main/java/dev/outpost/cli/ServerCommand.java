@@ -1,5 +1,6 @@
 package dev.outpost.cli;
 
+import dev.outpost.agent.ValueType;
 import dev.outpost.server.OutpostServer;
 import dev.outpost.server.ServerConfig;
 import dev.outpost.server.SyncCollections;
@@ -39,6 +40,11 @@ public final class ServerCommand implements Callable<Integer> {
       description = "YAML file of the replicated collections to serve (docs/sync-model.md). Default: none")
   java.nio.file.Path syncConfig;
 
+  @Option(names = "--tombstone-retention", paramLabel = "DURATION",
+      description = "How long deleted documents' tombstones stay in the change feed before compaction; a device"
+          + " offline longer resyncs (docs/sync-model.md). e.g. 30d, 12h. Default: 30d")
+  String tombstoneRetention;
+
   @Override
   public Integer call() throws InterruptedException {
     ServerConfig.Builder b = store.configure().port(port).host(host);
@@ -48,6 +54,15 @@ public final class ServerCommand implements Callable<Integer> {
     }
     if (syncConfig != null) {
       b.syncCollections(SyncCollections.read(syncConfig));
+    }
+    if (tombstoneRetention != null) {
+      ValueType<java.time.Duration> retention = ValueType.duration(java.time.Duration.ofMinutes(1), java.time.Duration.ofDays(3650));
+      try {
+        b.tombstoneRetention(retention.parse(tombstoneRetention));
+      } catch (IllegalArgumentException e) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--tombstone-retention: " + e.getMessage()
+            + "; give " + retention.allowed());
+      }
     }
     OutpostServer server = OutpostServer.start(b.build());
     CountDownLatch stopped = new CountDownLatch(1);

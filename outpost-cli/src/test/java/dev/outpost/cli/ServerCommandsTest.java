@@ -75,4 +75,13 @@ class ServerCommandsTest {
     assertThat(r.err()).contains("--store must be sqlite or postgres");
     assertThat(MainTest.run("export", "--data-dir", dir.toString(), "--format", "csv").err()).contains("--format");
   }
+
+  @Test
+  void aBadTombstoneRetentionNamesTheOptionAndWhatItTakes() {
+    MainTest.Result r = MainTest.run("server", "--port", "0", "--data-dir", dir.toString(), "--tombstone-retention", "soon");
+    assertThat(r.code()).isNotZero();
+    assertThat(r.err()).contains("--tombstone-retention: 'soon' is not a duration").contains("e.g. 30s");
+    assertThat(MainTest.run("server", "--port", "0", "--data-dir", dir.toString(), "--tombstone-retention", "5s").err())
+        .contains("out of range");
+  }
 }
