@@ -11,6 +11,7 @@ import io.helidon.webserver.WebServer;
 import dev.outpost.core.sync.HlcClock;
 import dev.outpost.server.internal.ConflictRoutes;
 import dev.outpost.server.internal.DocRoutes;
+import dev.outpost.server.internal.LiveCollections;
 import dev.outpost.server.internal.PullRoutes;
 import dev.outpost.server.internal.SyncMerger;
 import java.security.SecureRandom;
@@ -43,7 +44,10 @@ public final class OutpostServer implements AutoCloseable {
   private final WebServer web;
   private final ScheduledExecutorService compaction;
 
-  private OutpostServer(ServerConfig config, ServerStore store, AdminAuth admin, WebServer web) {
+  /** How often a server takes up a sync config another server on the same database stored. */
+  private static final long CONFIG_REFRESH_MILLIS = 2000;
+
+  private OutpostServer(ServerConfig config, ServerStore store, AdminAuth admin, WebServer web, LiveCollections collections) {
     this.config = config;
     this.store = store;
     this.admin = admin;
@@ -52,6 +56,13 @@ public final class OutpostServer implements AutoCloseable {
         Thread.ofPlatform().name("outpost-feed-compaction").daemon(true).factory());
     long every = config.compactEvery().toMillis();
     compaction.scheduleWithFixedDelay(this::compact, every, every, TimeUnit.MILLISECONDS);
+    compaction.scheduleWithFixedDelay(() -> {
+      try {
+        collections.refresh();
+      } catch (RuntimeException e) {
+        LOG.warn("reading the stored sync config failed, will retry: {}", e.toString());
+      }
+    }, CONFIG_REFRESH_MILLIS, CONFIG_REFRESH_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   /** Removes tombstones older than the retention; never throws (the schedule would stop). */
@@ -75,7 +86,8 @@ public final class OutpostServer implements AutoCloseable {
       // one node id per server process: two servers on one database never stamp the same HLC
       HlcClock hlc = new HlcClock("server-" + Long.toHexString(new SecureRandom().nextLong() >>> 16), config.clock(),
           HlcClock.DEFAULT_MAX_SKEW);
-      SyncMerger sync = new SyncMerger(config.syncCollections(), hlc, store.internal().docs(), store.registry());
+      LiveCollections collections = new LiveCollections(config.syncCollections(), store.internal().docs());
+      SyncMerger sync = new SyncMerger(collections, hlc, store.internal().docs(), store.registry());
       metrics.sync(store.internal().docs(), sync);
       byte[] fresh = new byte[32];
       new SecureRandom().nextBytes(fresh);
@@ -87,8 +99,8 @@ public final class OutpostServer implements AutoCloseable {
               metrics,
               new IngestHandler(config, store.internal(), store.registry(), metrics, sync),
               new ReadRoutes(config, store.internal(), store.internal().devices(), store.registry(), admin),
-              new DocRoutes(config.syncCollections(), store.internal().docs(), hlc, admin),
-              new PullRoutes(config.syncCollections(), store.internal().docs(), store.registry(), cursorKey),
+              new DocRoutes(collections, store.internal().docs(), hlc, admin),
+              new PullRoutes(collections, store.internal().docs(), store.registry(), cursorKey),
               new ConflictRoutes(sync, store.internal().docs(), admin));
       WebServer web =
           WebServer.builder()
@@ -100,7 +112,7 @@ public final class OutpostServer implements AutoCloseable {
               .routing(routes::register)
               .build()
               .start();
-      OutpostServer server = new OutpostServer(config, store, admin, web);
+      OutpostServer server = new OutpostServer(config, store, admin, web, collections);
       LOG.debug("outpost server listening on {} ({} store)", server.url(), config.store());
       return server;
     } catch (RuntimeException e) {

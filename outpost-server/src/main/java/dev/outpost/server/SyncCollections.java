@@ -84,13 +84,22 @@ public final class SyncCollections {
 
   private final Map<String, Collection> collections;
 
-  private SyncCollections(Map<String, Collection> collections) {
+  private static final SyncCollections NONE = new SyncCollections(Map.of(), "collections: {}\n");
+  private final String source;
+
+  private SyncCollections(Map<String, Collection> collections, String source) {
     this.collections = Map.copyOf(collections);
+    this.source = source;
   }
 
   /** No collections: the server serves no documents. */
   public static SyncCollections none() {
-    return new SyncCollections(Map.of());
+    return NONE;
+  }
+
+  /** The YAML (or JSON) text this was parsed from: what the server stores and the admin API shows. */
+  public String source() {
+    return source;
   }
 
   public static SyncCollections read(Path file) {
@@ -111,7 +120,7 @@ public final class SyncCollections {
       throw new IllegalArgumentException("sync config " + origin + ": not valid YAML" + where + ": " + e.getOriginalMessage(), e);
     }
     if (root == null || root.isNull() || root.isMissingNode()) {
-      return none();
+      return new SyncCollections(Map.of(), text);
     }
     String at = "sync config " + origin + ": ";
     if (!root.isObject()) {
@@ -125,7 +134,7 @@ public final class SyncCollections {
     }
     JsonNode cs = root.get("collections");
     if (cs == null || cs.isNull()) {
-      return none();
+      return new SyncCollections(Map.of(), text);
     }
     if (!cs.isObject()) {
       throw new IllegalArgumentException(at + "'collections' must be a map of collection name to settings");
@@ -135,7 +144,7 @@ public final class SyncCollections {
       Map.Entry<String, JsonNode> e = it.next();
       out.put(e.getKey(), collection(at, e.getKey(), e.getValue()));
     }
-    return new SyncCollections(out);
+    return new SyncCollections(out, text);
   }
 
   private static Collection collection(String at, String name, JsonNode c) {

@@ -111,6 +111,35 @@ class DocsHttpTest {
   }
 
   @Test
+  void theSyncConfigIsReplacedThroughTheAdminApiCheckedAsAtStartAndKeptAcrossARestart() {
+    assertThat(send("GET", "/v1/sync/config", null).body()).isEqualTo(SYNC);
+    Http.Response bad = send("PUT", "/v1/sync/config", "collections:\n  orders:\n    conflikt: lww\n");
+    assertThat(bad.status()).isEqualTo(400);
+    assertThat(bad.json().path("error").path("message").asText()).contains("unknown key 'collections.orders.conflikt'");
+    assertThat(send("GET", "/v1/sync/config", null).body()).as("a refusal changes nothing").isEqualTo(SYNC);
+    assertThat(http.send("PUT", "/v1/sync/config", token, Map.of(), "collections: {}".getBytes(StandardCharsets.UTF_8))
+        .status()).as("a device token is not admin").isEqualTo(401);
+
+    send("PUT", "/v1/docs/orders/wo-1", "{\"status\":\"open\"}");
+    String pull = http.send("GET", "/v1/sync/pull", token, Map.of(), null).json().path("cursor").asText();
+    String next = SYNC + "  notes:\n    devices: read-write\n";
+    Http.Response ok = send("PUT", "/v1/sync/config", next);
+    assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+    assertThat(ok.json().path("collections").toString()).contains("\"notes\"");
+    assertThat(send("PUT", "/v1/docs/notes/n-1", "{\"text\":\"hi\"}").status()).isEqualTo(200);
+    assertThat(http.send("GET", "/v1/sync/pull?cursor=" + pull, token, Map.of(), null).json().path("resync").asBoolean())
+        .as("what the device receives changed: it resyncs").isTrue();
+
+    // a restart without --sync-config serves the stored one
+    http.close();
+    server.close();
+    server = OutpostServer.start(store().port(0).adminToken(ADMIN).build());
+    http = new Http(server.url());
+    assertThat(send("GET", "/v1/sync/config", null).body()).isEqualTo(next);
+    assertThat(send("GET", "/v1/docs/notes/n-1", null).json().path("doc").path("text").asText()).isEqualTo("hi");
+  }
+
+  @Test
   void opsAreStampedByTheServerAndAppliedInOrderInOneTransaction() {
     Http.Response r = send("POST", "/v1/docs/orders/wo-5/ops", """
         {"ops": [{"op": "patch", "set": {"status": "open", "site": "berlin"}},

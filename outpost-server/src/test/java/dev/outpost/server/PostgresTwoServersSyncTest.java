@@ -109,4 +109,18 @@ class PostgresTwoServersSyncTest {
       assertThat(counter.path("qty").asLong()).isEqualTo(1);
     }
   }
+
+  @Test
+  void aSyncConfigSetThroughOneServerIsServedByTheOtherWithinSeconds() {
+    try (Http ha = new Http(a.url()); Http hb = new Http(b.url())) {
+      String yaml = SYNC + "  prices:\n    conflict: server-wins\n";
+      Http.Response put = ha.send("PUT", "/v1/sync/config", ADMIN, Map.of("Content-Type", "application/yaml"),
+          yaml.getBytes(StandardCharsets.UTF_8));
+      assertThat(put.status()).as(put.body()).isEqualTo(200);
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15)).untilAsserted(() ->
+          assertThat(hb.send("PUT", "/v1/docs/prices/p-1", ADMIN, Map.of(), "{\"eur\":3}".getBytes(StandardCharsets.UTF_8))
+              .status()).isEqualTo(200));
+      assertThat(hb.send("GET", "/v1/sync/config", ADMIN, Map.of(), null).body()).isEqualTo(yaml);
+    }
+  }
 }

@@ -42,20 +42,22 @@ public final class DocRoutes {
   private static final int DEFAULT_LIMIT = 100;
   private static final int MAX_LIMIT = 1000;
 
-  private final SyncCollections collections;
+  private final java.util.function.Supplier<SyncCollections> live;
   private final DocStore docs;
   private final HlcClock clock;
   private final AdminAuth admin;
 
-  public DocRoutes(SyncCollections collections, DocStore docs, HlcClock clock, AdminAuth admin) {
-    this.collections = collections;
+  public DocRoutes(java.util.function.Supplier<SyncCollections> collections, DocStore docs, HlcClock clock, AdminAuth admin) {
+    this.live = collections;
     this.docs = docs;
     this.clock = clock;
     this.admin = admin;
   }
 
   public void register(HttpRouting.Builder r) {
-    r.get("/v1/docs/{collection}", this::list)
+    r.get("/v1/sync/config", this::getConfig)
+        .put("/v1/sync/config", this::putConfig)
+        .get("/v1/docs/{collection}", this::list)
         .post("/v1/docs/{collection}", this::importDocs)
         .post("/v1/docs/{collection}/{id}/ops", this::ops)
         .get("/v1/docs/{collection}/{id}", this::get)
@@ -64,9 +66,44 @@ public final class DocRoutes {
         .delete("/v1/docs/{collection}/{id}", this::delete);
   }
 
+  /** The sync config served now, as the YAML (or JSON) text it was given in. */
+  private void getConfig(ServerRequest req, ServerResponse res) {
+    admin.check(req);
+    res.header(io.helidon.http.HeaderNames.CONTENT_TYPE, "application/yaml; charset=utf-8");
+    res.send(live.get().source().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Replaces the sync config (YAML or JSON, the shape of {@code --sync-config}): checked as at
+   * start-up (a refusal is {@code 400} naming the key and changes nothing), stored, and served by
+   * every server on the store within seconds. Devices whose subscription it changes resync.
+   */
+  private void putConfig(ServerRequest req, ServerResponse res) throws IOException {
+    admin.check(req);
+    String text = new String(HttpBodies.read(req, MAX_BODY_BYTES), java.nio.charset.StandardCharsets.UTF_8);
+    if (!(live instanceof LiveCollections changeable)) {
+      throw new ApiException(409, "fixed_config", "this server's sync config cannot be changed at run time");
+    }
+    SyncCollections next;
+    try {
+      next = changeable.replace(text);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest("bad_sync_config", e.getMessage());
+    }
+    ReadRoutes.sendJson(res, 200, g -> {
+      g.writeStartObject();
+      g.writeArrayFieldStart("collections");
+      for (String name : new java.util.TreeSet<>(next.all().keySet())) {
+        g.writeString(name);
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    });
+  }
+
   private CollectionRules rules(ServerRequest req) {
     String name = req.path().pathParameters().get("collection");
-    return collections.get(name).orElseThrow(() -> new ApiException(404, "unknown_collection",
+    return live.get().get(name).orElseThrow(() -> new ApiException(404, "unknown_collection",
         "no collection '" + name + "' in the server's sync config (--sync-config)")).rules();
   }
 

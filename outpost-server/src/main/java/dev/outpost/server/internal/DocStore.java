@@ -65,6 +65,12 @@ public interface DocStore {
   record ConflictRow(long id, String collection, String docId, String field, String current, String currentAt,
       String proposed, String proposedAt, long createdAt, Long resolvedAt, String resolution) {}
 
+  /** The sync config text the admin API or {@code --sync-config} stored last, if any. */
+  Optional<String> syncConfig();
+
+  /** Stores the sync config text (replacing what was stored). */
+  void saveSyncConfig(String text);
+
   /** How many conflicts wait for a person. */
   long openConflicts();
 

@@ -351,6 +351,26 @@ final class JdbcDocStore implements DocStore {
   private static final String CONFLICT_COLUMNS = "conflict_id, collection, id, field, current_value, current_at,"
       + " proposed_value, proposed_at, created_at, resolved_at, resolution";
 
+  private static final String SYNC_CONFIG = "sync_config";
+
+  @Override
+  public Optional<String> syncConfig() {
+    return access.read(c -> JdbcQueries.setting(c, SYNC_CONFIG));
+  }
+
+  @Override
+  public void saveSyncConfig(String text) {
+    access.write(c -> {
+      try (PreparedStatement s = c.prepareStatement("INSERT INTO settings (key, value) VALUES (?, ?)"
+          + " ON CONFLICT (key) DO UPDATE SET value = excluded.value")) {
+        s.setString(1, SYNC_CONFIG);
+        s.setString(2, text);
+        s.executeUpdate();
+      }
+      return null;
+    });
+  }
+
   @Override
   public long openConflicts() {
     return access.read(c -> {

@@ -43,13 +43,13 @@ public final class PullRoutes {
   private static final int MAX_LIMIT = 10_000;
   private static final long MAX_WAIT_SECONDS = 30;
 
-  private final SyncCollections collections;
+  private final java.util.function.Supplier<SyncCollections> live;
   private final DocStore docs;
   private final DeviceRegistry devices;
   private final byte[] cursorKey;
 
-  public PullRoutes(SyncCollections collections, DocStore docs, DeviceRegistry devices, byte[] cursorKey) {
-    this.collections = collections;
+  public PullRoutes(java.util.function.Supplier<SyncCollections> collections, DocStore docs, DeviceRegistry devices, byte[] cursorKey) {
+    this.live = collections;
     this.docs = docs;
     this.devices = devices;
     this.cursorKey = cursorKey.clone();
@@ -65,7 +65,8 @@ public final class PullRoutes {
         ? readCursor(device, req.query().get("cursor")) : new long[] {0, 0, 0};
     long after = position[0];
     Map<String, String> labels = devices.labels(device);
-    String subscription = fingerprint(labels);
+    SyncCollections collections = live.get(); // one snapshot for the whole answer
+    String subscription = fingerprint(collections, labels);
     int limit = (int) number(req, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
     long waitSeconds = number(req, "wait", 0, 0, MAX_WAIT_SECONDS);
     long head = docs.feedHead(); // before the page: every position up to it is committed and visible
@@ -82,7 +83,7 @@ public final class PullRoutes {
       String reason = (compactedPast ? "the cursor is older than the feed's compaction (tombstone retention)"
           : "the device's subscription changed (its labels or the sync config)") + ": pull the whole subscription"
           + " again from this cursor, keep local unsent writes, drop documents it does not list";
-      send(req, res, List.of(), labels, fromStart, true, true, reason);
+      send(req, res, collections, List.of(), labels, fromStart, true, true, reason);
       return;
     }
     Set<String> subscribed = new TreeSet<>(collections.all().keySet());
@@ -100,7 +101,7 @@ public final class PullRoutes {
       // the rest up to the head was superseded, compacted or in other collections: skip past it
       next = Math.max(next, head);
     }
-    send(req, res, page, labels, writeCursor(device, next, horizon, subscription), more, false, null);
+    send(req, res, collections, page, labels, writeCursor(device, next, horizon, subscription), more, false, null);
   }
 
   /**
@@ -108,7 +109,8 @@ public final class PullRoutes {
    * JSON (states decoded and written out, with each document's view), zstd-compressed when the
    * client accepts it ({@code Accept-Encoding: zstd}).
    */
-  private void send(ServerRequest req, ServerResponse res, List<DocStore.StoredDoc> page, Map<String, String> labels,
+  private void send(ServerRequest req, ServerResponse res, SyncCollections collections, List<DocStore.StoredDoc> page,
+      Map<String, String> labels,
       String cursor, boolean more, boolean resync, String reason) throws IOException {
     boolean binary = req.headers().first(HeaderNames.ACCEPT).map(a -> a.contains(PullPage.BINARY)).orElse(false);
     boolean zstd = req.headers().first(HeaderNames.ACCEPT_ENCODING).map(PullRoutes::acceptsZstd).orElse(false);
@@ -120,7 +122,7 @@ public final class PullRoutes {
       }
       PullPage.Writer w = new PullPage.Writer(cursor, more, resync, reason, page.size(), size);
       for (DocStore.StoredDoc d : page) {
-        if (visible(d, labels)) {
+        if (visible(collections, d, labels)) {
           w.state(d.collection(), d.id(), d.seq(), d.stateBytes());
         } else {
           w.removed(d.collection(), d.id(), d.seq());
@@ -141,7 +143,7 @@ public final class PullRoutes {
           g.writeStringField("collection", d.collection());
           g.writeStringField("id", d.id());
           g.writeNumberField("seq", d.seq());
-          if (!visible(d, labels)) {
+          if (!visible(collections, d, labels)) {
             g.writeBooleanField("removed", true);
           } else {
             g.writeFieldName("state");
@@ -178,8 +180,8 @@ public final class PullRoutes {
    * still holds the erased fields, which a device outside the rule must not read: it gets a
    * removal instead (which, for a device that had the document, is what a delete means).
    */
-  private boolean visible(DocStore.StoredDoc d, Map<String, String> labels) {
-    return d.viewJson() != null ? receives(d, labels) : all(d.collection());
+  private static boolean visible(SyncCollections collections, DocStore.StoredDoc d, Map<String, String> labels) {
+    return d.viewJson() != null ? receives(collections, d, labels) : all(collections, d.collection());
   }
 
   /** "zstd" among the codings, not refused with q=0. */
@@ -204,7 +206,7 @@ public final class PullRoutes {
    * {@code where} field equals the value, a {@code $device.<label>} reference standing for the
    * device's label of that name (a device without the label receives none).
    */
-  private boolean receives(DocStore.StoredDoc d, Map<String, String> labels) {
+  private static boolean receives(SyncCollections collections, DocStore.StoredDoc d, Map<String, String> labels) {
     SyncCollections.Subscription s = collections.get(d.collection()).map(SyncCollections.Collection::subscribe)
         .orElse(SyncCollections.Subscription.ALL);
     if (s.all()) {
@@ -221,7 +223,7 @@ public final class PullRoutes {
     return true;
   }
 
-  private boolean all(String collection) {
+  private static boolean all(SyncCollections collections, String collection) {
     return collections.get(collection).map(c -> c.subscribe().all()).orElse(true);
   }
 
@@ -230,7 +232,7 @@ public final class PullRoutes {
    * in. A cursor carries it; when it changes, the device resyncs (documents it no longer receives
    * are dropped, those it now receives arrive).
    */
-  private String fingerprint(Map<String, String> labels) {
+  private static String fingerprint(SyncCollections collections, Map<String, String> labels) {
     StringBuilder b = new StringBuilder();
     new TreeSet<>(collections.all().keySet()).forEach(name -> {
       b.append(name).append('{');

@@ -32,7 +32,7 @@ public final class SyncMerger {
   /** A record's op, or why it is refused. */
   public record Checked(Op op, String problem) {}
 
-  private final SyncCollections collections;
+  private final java.util.function.Supplier<SyncCollections> live;
   private final HlcClock clock;
   private final DocStore docs;
   private final DeviceRegistry devices;
@@ -42,8 +42,8 @@ public final class SyncMerger {
    * @param docs where a document-level check reads the current document
    * @param devices where it reads the device's labels
    */
-  public SyncMerger(SyncCollections collections, HlcClock clock, DocStore docs, DeviceRegistry devices) {
-    this.collections = collections;
+  public SyncMerger(java.util.function.Supplier<SyncCollections> collections, HlcClock clock, DocStore docs, DeviceRegistry devices) {
+    this.live = collections;
     this.clock = clock;
     this.docs = docs;
     this.devices = devices;
@@ -54,8 +54,9 @@ public final class SyncMerger {
     return clock;
   }
 
+  /** The collections served now. */
   public SyncCollections collections() {
-    return collections;
+    return live.get();
   }
 
   /** Ops that passed {@link #check} but could not be applied in the transaction (see {@link #merge}). */
@@ -100,7 +101,7 @@ public final class SyncMerger {
     } catch (IllegalArgumentException e) {
       return new Checked(null, "not a sync op: " + e.getMessage());
     }
-    SyncCollections.Collection c = collections.get(op.collection()).orElse(null);
+    SyncCollections.Collection c = live.get().get(op.collection()).orElse(null);
     if (c == null) {
       return new Checked(null, "no collection '" + op.collection() + "' in the server's sync config");
     }
@@ -173,10 +174,17 @@ public final class SyncMerger {
   public Merged merge(Map<String, Document> docs, List<Op> ops) {
     Map<String, Document> changed = new LinkedHashMap<>();
     List<ServerMerge.Conflict> conflicts = new ArrayList<>();
+    SyncCollections collections = live.get();
     for (Op op : ops) {
       String key = op.collection() + "/" + op.id();
       Document doc = docs.get(key);
-      CollectionRules rules = collections.get(op.collection()).orElseThrow().rules();
+      SyncCollections.Collection collection = collections.get(op.collection()).orElse(null);
+      if (collection == null) { // the admin API removed it since the op was checked
+        refusedAtMerge.incrementAndGet();
+        LOG.warn("sync op {} on {} not applied: its collection is no longer in the sync config", op.hlc(), key);
+        continue;
+      }
+      CollectionRules rules = collection.rules();
       try {
         conflicts.addAll(ServerMerge.apply(doc, op, rules, clock).conflicts());
       } catch (IllegalArgumentException e) {

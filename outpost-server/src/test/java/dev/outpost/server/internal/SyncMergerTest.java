@@ -32,7 +32,7 @@ class SyncMergerTest {
         "collections:\n  orders:\n    devices: read-write\n    max_doc_bytes: 60\n", "test");
     HlcClock clock = new HlcClock("server-1", Clock.fixed(Instant.ofEpochMilli(T0 + 1_000), ZoneOffset.UTC),
         HlcClock.DEFAULT_MAX_SKEW);
-    SyncMerger merger = new SyncMerger(collections, clock, null, null); // merge reads neither
+    SyncMerger merger = new SyncMerger(() -> collections, clock, null, null); // merge reads neither
     Document server = new Document("orders", "wo-1");
     server.apply(server.patch(clock.now(), fields("note", "x".repeat(30))));
     Document device = server.copy();
