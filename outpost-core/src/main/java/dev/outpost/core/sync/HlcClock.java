@@ -75,6 +75,21 @@ public final class HlcClock {
     return new Hlc(wall, logical, node);
   }
 
+  /**
+   * Resumes after the last timestamp this node issued before a restart (stored with its writes):
+   * adopted whatever the skew, because a node must never stamp below its own history, even when
+   * its wall clock stepped back while it was off.
+   */
+  public synchronized void resumeAfter(Hlc own) {
+    if (!own.node().equals(node)) {
+      throw new IllegalArgumentException("resumeAfter takes this node's own timestamp, not " + own);
+    }
+    if (own.wallMillis() > wall || (own.wallMillis() == wall && own.logical() > logical)) {
+      wall = own.wallMillis();
+      logical = own.logical();
+    }
+  }
+
   /** Throws {@link ClockSkewException} if {@code remote} is too far ahead; changes nothing. */
   public void check(Hlc remote) {
     check(remote, clock.millis());

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.core.sync.CollectionRules;
 import dev.outpost.core.sync.Document;
 import dev.outpost.core.sync.HlcClock;
+import dev.outpost.core.sync.MergePatch;
 import dev.outpost.core.sync.Op;
 import dev.outpost.core.sync.ServerMerge;
 import dev.outpost.core.sync.SyncJson;
@@ -180,20 +181,7 @@ public final class DocRoutes {
 
   /** A patch that makes the document's register fields exactly {@code fields} (others removed). */
   private Op replace(CollectionRules rules, Document doc, ObjectNode fields) {
-    Map<String, JsonNode> patch = new HashMap<>();
-    ObjectNode view = doc.view();
-    if (view != null) {
-      view.fieldNames().forEachRemaining(f -> {
-        if (!rules.counters().contains(f) && !rules.sets().contains(f)) {
-          patch.put(f, null); // replaced: what the body does not name is removed
-        }
-      });
-    }
-    fields.fields().forEachRemaining(e -> {
-      SyncJson.checkValue(e.getValue(), rules.name() + "." + e.getKey());
-      patch.put(e.getKey(), e.getValue());
-    });
-    return doc.patch(clock.now(), patch);
+    return MergePatch.replace(doc, fields, rules, clock);
   }
 
   /**
@@ -312,41 +300,7 @@ public final class DocRoutes {
     CollectionRules rules = rules(req);
     String id = id(req);
     ObjectNode body = body(req, MAX_BODY_BYTES);
-    write(res, rules, id, doc -> {
-      Map<String, JsonNode> registers = new HashMap<>();
-      List<Op> ops = new ArrayList<>();
-      for (Iterator<Map.Entry<String, JsonNode>> it = body.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
-        String f = e.getKey();
-        JsonNode v = e.getValue();
-        if (rules.counters().contains(f)) {
-          JsonNode inc = v.isObject() && v.size() == 1 ? v.get("$inc") : null;
-          if (inc == null || !inc.isIntegralNumber() || !inc.canConvertToLong()) {
-            throw ApiException.badRequest("bad_field", rules.name() + "." + f + " is a counter: give {\"$inc\": n} with a whole number n, not " + v);
-          }
-          ops.add(doc.increment(clock.now(), f, inc.asLong()));
-        } else if (rules.sets().contains(f)) {
-          JsonNode add = v.isObject() ? v.get("$add") : null;
-          JsonNode remove = v.isObject() ? v.get("$remove") : null;
-          if (!v.isObject() || v.size() != (add != null ? 1 : 0) + (remove != null ? 1 : 0) || v.size() == 0
-              || (add != null && !add.isArray()) || (remove != null && !remove.isArray())) {
-            throw ApiException.badRequest("bad_field", rules.name() + "." + f + " is a set: give {\"$add\": [..]} and/or {\"$remove\": [..]} with arrays, not " + v);
-          }
-          ops.add(doc.changeSet(clock.now(), f, elements(add), elements(remove)));
-        } else {
-          if (v.isObject() && (v.has("$inc") || v.has("$add") || v.has("$remove"))) {
-            throw ApiException.badRequest("bad_field", rules.name() + "." + f + " is a register (not in the collection's"
-                + " counters " + rules.counters() + " or sets " + rules.sets() + "): give it a value");
-          }
-          SyncJson.checkValue(v, rules.name() + "." + f);
-          registers.put(f, v); // a JSON null removes it, as in a merge patch
-        }
-      }
-      if (!registers.isEmpty() || ops.isEmpty()) {
-        ops.add(0, doc.patch(clock.now(), registers));
-      }
-      return ops;
-    });
+    write(res, rules, id, doc -> MergePatch.patch(doc, body, rules, clock));
   }
 
   private void delete(ServerRequest req, ServerResponse res) throws IOException {
