@@ -169,6 +169,9 @@ final class CommitLoop {
         } else if (op instanceof Op.Work<?> w) {
           inserted = flush(inserted);
           runWork(txn, w);
+        } else if (op instanceof Op.Derived<?> d) {
+          inserted = flush(inserted);
+          runDerived(txn, d);
         }
       }
       flush(inserted);
@@ -262,6 +265,44 @@ final class CommitLoop {
     w.result = w.work.run(txn);
   }
 
+  /**
+   * Runs a derived operation under a savepoint: its store changes and its records commit with the
+   * group, or (refused by its function, or its records refused) are rolled back alone. A storage
+   * error (SQLException) fails the whole group, as for any other operation.
+   */
+  private <T> void runDerived(Txn txn, Op.Derived<T> d) throws SQLException {
+    d.refused = null;
+    exec("SAVEPOINT derived");
+    Op.Derived.Made<T> made;
+    try {
+      made = d.make.run(txn);
+    } catch (RuntimeException e) {
+      exec("ROLLBACK TO derived");
+      exec("RELEASE derived");
+      d.refused = e;
+      return;
+    }
+    Op.Append a = null;
+    if (!made.records().isEmpty()) {
+      try {
+        a = d.toAppend.apply(made.records());
+      } catch (RuntimeException e) { // a record the outbox's rules refuse
+        exec("ROLLBACK TO derived");
+        exec("RELEASE derived");
+        d.refused = e;
+        return;
+      }
+      flush(insert(txn, a, 0));
+    }
+    if (a != null && a.refused != null) {
+      exec("ROLLBACK TO derived");
+      d.refused = a.refused;
+    } else {
+      d.result = made.result();
+    }
+    exec("RELEASE derived");
+  }
+
   @SuppressWarnings("unchecked")
   private static void complete(Op op) {
     if (op instanceof Op.Append a) {
@@ -272,6 +313,12 @@ final class CommitLoop {
       }
     } else if (op instanceof Op.Work<?> w) {
       ((CompletableFuture<Object>) w.future).complete(w.result);
+    } else if (op instanceof Op.Derived<?> d) {
+      if (d.refused != null) {
+        d.future.completeExceptionally(d.refused);
+      } else {
+        ((CompletableFuture<Object>) d.future).complete(d.result);
+      }
     }
   }
 

@@ -1,6 +1,8 @@
 package dev.outpost.edge.internal;
 
 import dev.outpost.sqlite.SingleWriter;
+import dev.outpost.edge.NewRecord;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -9,7 +11,7 @@ import java.util.concurrent.CompletableFuture;
  * once, on the writer thread, after its commit (or fails it). Created on any thread, then owned by
  * the writer.
  */
-abstract sealed class Op implements SingleWriter.Task permits Op.Append, Op.Work {
+abstract sealed class Op implements SingleWriter.Task permits Op.Append, Op.Work, Op.Derived {
   @Override
   public int records() {
     return 1;
@@ -70,6 +72,34 @@ abstract sealed class Op implements SingleWriter.Task permits Op.Append, Op.Work
     Work(Txn.Work<T> work, boolean redoable) {
       this.work = work;
       this.redoable = redoable;
+    }
+
+    @Override
+    public void fail(RuntimeException e) {
+      future.completeExceptionally(e);
+    }
+  }
+
+  /**
+   * Records that a function makes inside the group transaction from what the store holds, with
+   * the store changes that go with them: a replica's local write, whose document change and the
+   * op that carries it up commit together or not at all. The function runs under a savepoint: if
+   * it refuses (a runtime exception) or its records are refused (outbox full, disk full), the
+   * savepoint is rolled back and only this operation fails; the rest of the group commits.
+   */
+  static final class Derived<T> extends Op {
+    /** What the function made: the records to append, and what the caller gets once committed. */
+    record Made<T>(List<NewRecord> records, T result) {}
+
+    final Txn.Work<Made<T>> make;
+    final java.util.function.Function<List<NewRecord>, Append> toAppend;
+    final CompletableFuture<T> future = new CompletableFuture<>();
+    T result;
+    RuntimeException refused;
+
+    Derived(Txn.Work<Made<T>> make, java.util.function.Function<List<NewRecord>, Append> toAppend) {
+      this.make = make;
+      this.toAppend = toAppend;
     }
 
     @Override

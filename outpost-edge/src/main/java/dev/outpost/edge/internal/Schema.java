@@ -80,6 +80,18 @@ public final class Schema {
   };
 
   /**
+   * The replica's tables: each document's merge state (SyncBinary) and view (null: deleted), the
+   * number of its last local change, and the snapshot generation that last wrote it; and the
+   * replica's settings (node id, cursor, last pull, highest HLC issued, generation).
+   */
+  static final String[] REPLICA = {
+    "CREATE TABLE IF NOT EXISTS replica_docs (collection TEXT NOT NULL, id TEXT NOT NULL, state BLOB NOT NULL,"
+        + " view TEXT, change INTEGER NOT NULL, gen INTEGER NOT NULL, PRIMARY KEY (collection, id))",
+    "CREATE INDEX IF NOT EXISTS replica_docs_change ON replica_docs (change)",
+    "CREATE TABLE IF NOT EXISTS replica_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+  };
+
+  /**
    * The outbox's migrations, in order. Each checks what it changes, so a store from before
    * numbered migrations (user_version 0), whatever its shape, comes out at the newest number.
    */
@@ -91,7 +103,13 @@ public final class Schema {
       }),
       new Migrations.Migration(2, "records.size column and the drain index (state, priority, seq, size)",
           StoreFile::upgradeDrainIndex),
-      new Migrations.Migration(3, "drop the records_lane index", StoreFile::dropLaneIndex));
+      new Migrations.Migration(3, "drop the records_lane index", StoreFile::dropLaneIndex),
+      new Migrations.Migration(4, "replicated documents: replica_docs, replica_meta", s -> {
+        for (String ddl : REPLICA) {
+          s.execute(ddl);
+        }
+      }));
+
 
   static final String INSERT =
       "INSERT INTO records (seq, topic, priority, ts, expires_at, headers, payload, size)"

@@ -53,6 +53,7 @@ public final class SqliteOutbox implements Outbox {
   private static final Logger log = LoggerFactory.getLogger(SqliteOutbox.class);
 
   private final String store;
+  private final Path dbFile;
   private final OutboxConfig config;
   private final long epoch;
   private final int corruptMovedAside;
@@ -76,6 +77,7 @@ public final class SqliteOutbox implements Outbox {
 
   private SqliteOutbox(Path dir, OutboxConfig config, StoreFile.Opened opened, CommitLoop.CommitFault fault,
       DirectoryLock lock) throws SQLException {
+    this.dbFile = StoreFile.dbPath(dir);
     this.lock = lock;
     this.store = StoreFile.dbPath(dir).toString();
     this.config = config;
@@ -387,6 +389,26 @@ public final class SqliteOutbox implements Outbox {
     ensureOpen();
     Op.Work<T> op = new Op.Work<>(work, redoable);
     return await(submitOrRunHere(op, op.future));
+  }
+
+  /**
+   * Queues records made inside the group transaction together with the store changes that go
+   * with them (see {@link Op.Derived}); the future completes once they committed, or fails alone.
+   */
+  <T> CompletableFuture<T> derive(Txn.Work<Op.Derived.Made<T>> make) {
+    ensureOpen();
+    Op.Derived<T> op = new Op.Derived<>(make, this::appendOp);
+    return submitOrRunHere(op, op.future);
+  }
+
+  /** Work in the group transaction, for the replica beside this outbox; waits for its commit. */
+  <T> T replicaWork(Txn.Work<T> work) {
+    return work(work, false);
+  }
+
+  /** The store's database file (the replica reads it on a connection of its own). */
+  Path dbFile() {
+    return dbFile;
   }
 
   /** For callers that wait anyway: commit on this thread when the writer is idle, else queue. */

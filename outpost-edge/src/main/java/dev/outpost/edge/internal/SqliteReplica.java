@@ -1,0 +1,492 @@
+package dev.outpost.edge.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.outpost.core.sync.ClockSkewException;
+import dev.outpost.core.sync.CollectionRules;
+import dev.outpost.core.sync.Document;
+import dev.outpost.core.sync.Hlc;
+import dev.outpost.core.sync.HlcClock;
+import dev.outpost.core.sync.MergePatch;
+import dev.outpost.core.sync.Op;
+import dev.outpost.core.sync.PullPage;
+import dev.outpost.core.sync.SyncBinary;
+import dev.outpost.core.sync.SyncJson;
+import dev.outpost.core.wire.Protocol;
+import dev.outpost.edge.NewRecord;
+import dev.outpost.edge.Outbox;
+import dev.outpost.edge.OutboxStorageException;
+import dev.outpost.edge.Replica;
+import dev.outpost.edge.ReplicaConfig;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link Replica} on the outbox's SQLite file. Every write runs on the outbox's writer inside its
+ * group transaction ({@link Op.Derived}): the document is read there, the ops are made from that
+ * state (a patch's base, a counter's running totals), applied, written, and appended as
+ * {@code $sync} records, all under one savepoint; a refusal (the collection's rules, the outbox
+ * full) rolls back only that write. Pulled pages are work in the same transactions. Reads use a
+ * read-only connection of their own. What survives a crash: exactly the committed transactions,
+ * each a document change with its op, or a page with its cursor.
+ */
+public final class SqliteReplica implements Replica {
+  private static final Logger LOG = LoggerFactory.getLogger(SqliteReplica.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String COLUMNS = "collection, id, state, view";
+
+  private final SqliteOutbox outbox;
+  private final ReplicaConfig config;
+  private final String node;
+  private final HlcClock clock;
+  private final Connection read;
+  private final ExecutorService notifier;
+  private final List<Observer> observers = new CopyOnWriteArrayList<>();
+  /** The last local change number handed out; used on the writer thread only (gaps are fine). */
+  private final AtomicLong change;
+  private final AtomicLong skewedPulls = new AtomicLong();
+  private volatile String cursor;
+  private volatile long lastPullMillis;
+  private volatile long generation;
+
+  private record Observer(String collection, Consumer<Change> listener) {}
+
+  private SqliteReplica(SqliteOutbox outbox, ReplicaConfig config, String node, long lastChange, Connection read,
+      Map<String, String> meta) {
+    this.outbox = outbox;
+    this.config = config;
+    this.node = node;
+    this.clock = new HlcClock(node, config.clock(), config.maxSkew());
+    this.read = read;
+    this.change = new AtomicLong(lastChange);
+    this.cursor = meta.get("cursor");
+    this.lastPullMillis = Long.parseLong(meta.getOrDefault("last_pull", "0"));
+    this.generation = Long.parseLong(meta.getOrDefault("gen", "0"));
+    String high = meta.get("hlc_high");
+    if (high != null) {
+      // never stamp below what this store stamped before a restart, even if the wall clock stepped back
+      clock.resumeAfter(Hlc.parse(high));
+    }
+    this.notifier = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("outpost-replica-notify").daemon(true)
+        .factory());
+  }
+
+  public static Replica open(Outbox outbox, ReplicaConfig config) {
+    if (!(outbox instanceof SqliteOutbox sqlite)) {
+      throw new IllegalArgumentException("a replica opens beside an outbox from Outbox.open, not a " + outbox.getClass());
+    }
+    String device = config.device();
+    Map<String, String> meta = sqlite.replicaWork(txn -> {
+      Map<String, String> m = readMeta(txn.connection);
+      if (!m.containsKey("node")) {
+        // a new suffix for every new store file: a wiped device never reuses its counters' totals
+        byte[] b = new byte[4];
+        new SecureRandom().nextBytes(b);
+        String n = device + "." + HexFormat.of().formatHex(b);
+        Hlc.parse("0.0@" + n); // checks the node id's characters
+        putMeta(txn, "node", n);
+        m.put("node", n);
+      }
+      return m;
+    });
+    String node = meta.get("node");
+    if (!node.startsWith(device + ".")) {
+      throw new IllegalArgumentException("this store's replica belongs to device '" + node.substring(0, node.lastIndexOf('.'))
+          + "', not '" + device + "': open it with that device id, or use a new store directory");
+    }
+    Connection read = null;
+    try {
+      read = StoreFile.connect(sqlite.dbFile());
+      try (Statement s = read.createStatement()) {
+        s.execute("PRAGMA query_only = 1");
+      }
+      long last;
+      try (Statement s = read.createStatement(); ResultSet rs = s.executeQuery("SELECT coalesce(max(change), 0) FROM replica_docs")) {
+        rs.next();
+        last = rs.getLong(1);
+      }
+      return new SqliteReplica(sqlite, config, node, last, read, meta);
+    } catch (SQLException e) {
+      StoreFile.closeQuietly(read);
+      throw new OutboxStorageException("cannot open the replica in " + sqlite.dbFile() + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public String node() {
+    return node;
+  }
+
+  @Override
+  public Documents collection(String name) {
+    ReplicaConfig.Collection c = config.collections().get(name);
+    if (c == null) {
+      throw new IllegalArgumentException("no collection '" + name + "' in this replica's config (it has "
+          + new java.util.TreeSet<>(config.collections().keySet()) + ")");
+    }
+    return new Coll(c);
+  }
+
+  @Override
+  public Optional<String> cursor() {
+    return Optional.ofNullable(cursor);
+  }
+
+  @Override
+  public long lastPullMillis() {
+    return lastPullMillis;
+  }
+
+  /** Pulled times more than the skew ahead of this device's clock (merged, but not adopted by it). */
+  public long skewedPulls() {
+    return skewedPulls.get();
+  }
+
+  @Override
+  public AutoCloseable observe(String collection, Consumer<Change> listener) {
+    Observer o = new Observer(collection, listener);
+    observers.add(o);
+    return () -> observers.remove(o);
+  }
+
+  // ---- writes --------------------------------------------------------------------------------------
+
+  private final class Coll implements Documents {
+    private final ReplicaConfig.Collection c;
+    private final CollectionRules rules;
+
+    Coll(ReplicaConfig.Collection c) {
+      this.c = c;
+      this.rules = c.rules();
+    }
+
+    @Override
+    public String name() {
+      return rules.name();
+    }
+
+    @Override
+    public Optional<ObjectNode> get(String id) {
+      return readView(rules.name(), id);
+    }
+
+    @Override
+    public Page query(Map<String, JsonNode> where, String afterId, int limit) {
+      return SqliteReplica.this.query(rules.name(), where, afterId, limit);
+    }
+
+    @Override
+    public ObjectNode put(String id, ObjectNode fields) {
+      return write(c, id, doc -> List.of(MergePatch.replace(doc, fields, rules, clock)));
+    }
+
+    @Override
+    public ObjectNode patch(String id, ObjectNode patch) {
+      return write(c, id, doc -> MergePatch.patch(doc, patch, rules, clock));
+    }
+
+    @Override
+    public boolean delete(String id) {
+      return written(c, id, doc -> doc.exists() ? List.of(doc.delete(clock.now())) : List.of()) != null;
+    }
+
+    @Override
+    public ObjectNode increment(String id, String field, long delta) {
+      return write(c, id, doc -> List.of(doc.increment(clock.now(), field, delta)));
+    }
+
+    @Override
+    public ObjectNode add(String id, String field, List<JsonNode> elements) {
+      return write(c, id, doc -> List.of(doc.changeSet(clock.now(), field, elements, List.of())));
+    }
+
+    @Override
+    public ObjectNode remove(String id, String field, List<JsonNode> elements) {
+      return write(c, id, doc -> List.of(doc.changeSet(clock.now(), field, List.of(), elements)));
+    }
+  }
+
+  /** What one committed local write leaves: the new view and the change to tell observers. */
+  private record Written(ObjectNode view, Change change) {}
+
+  /**
+   * Reads the document in the writer's transaction, makes the ops from it, checks and applies them,
+   * writes the document and appends the ops, all or nothing; waits for the commit. A refusal is an
+   * {@link IllegalArgumentException} naming the rule; nothing is written.
+   */
+  private ObjectNode write(ReplicaConfig.Collection c, String id, Function<Document, List<Op>> makeOps) {
+    Written w = written(c, id, makeOps);
+    return w == null ? null : w.view();
+  }
+
+  /** The committed write, or null when there was nothing to write (a delete of an absent document). */
+  private Written written(ReplicaConfig.Collection c, String id, Function<Document, List<Op>> makeOps) {
+    CollectionRules rules = c.rules();
+    if (rules.devices() != CollectionRules.Access.READ_WRITE) {
+      throw new IllegalArgumentException("collection '" + rules.name() + "' is read-only for devices (devices: read in"
+          + " the server's sync config): this write would be refused, so it is not queued");
+    }
+    checkId(id);
+    Written w;
+    try {
+      w = outbox.derive(txn -> {
+        Document doc = readState(txn, rules.name(), id).orElseGet(() -> new Document(rules.name(), id));
+        List<Op> ops = makeOps.apply(doc);
+        List<NewRecord> records = new ArrayList<>(ops.size());
+        for (Op op : ops) {
+          rules.check(op);
+          doc.apply(op);
+          records.add(new NewRecord(Protocol.SYNC_TOPIC, SyncJson.encode(op), c.priority()));
+        }
+        if (ops.isEmpty()) {
+          return new dev.outpost.edge.internal.Op.Derived.Made<>(List.of(), (Written) null);
+        }
+        rules.checkSize(id, doc);
+        long number = change.incrementAndGet();
+        writeDoc(txn, doc, number);
+        putMeta(txn, "hlc_high", ops.getLast().hlc().toString());
+        ObjectNode view = doc.view();
+        return new dev.outpost.edge.internal.Op.Derived.Made<>(records, new Written(view,
+            new Change(rules.name(), id, view == null ? null : view.deepCopy(), true, number)));
+      }).get();
+    } catch (ExecutionException e) {
+      throw unwrap(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new OutboxStorageException("interrupted while waiting for a replica write to commit", e);
+    }
+    if (w == null) {
+      return null;
+    }
+    notifyLater(List.of(w.change()));
+    return w;
+  }
+
+  private static RuntimeException unwrap(Throwable t) {
+    if (t instanceof CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    if (t instanceof RuntimeException r) {
+      return r;
+    }
+    return new OutboxStorageException("replica write failed: " + t, t);
+  }
+
+  private static void checkId(String id) {
+    if (id == null || id.isEmpty() || id.length() > 256 || !id.matches("[A-Za-z0-9_.:@-]+")) {
+      throw new IllegalArgumentException("document id '" + id + "' must be 1 to 256 of A-Z a-z 0-9 _ . : @ -");
+    }
+  }
+
+  // ---- pulled pages --------------------------------------------------------------------------------
+
+  @Override
+  public List<Change> apply(PullPage page) {
+    List<Change> changes = outbox.replicaWork(txn -> {
+      long gen = generation;
+      if (page.resync()) {
+        gen++; // a snapshot starts: what it does not list is dropped at its end
+        putMeta(txn, "gen", Long.toString(gen));
+        putMeta(txn, "resyncing", "1");
+      }
+      List<Change> out = new ArrayList<>();
+      for (PullPage.Change c : page.changes()) {
+        if (!config.collections().containsKey(c.collection())) {
+          continue; // a collection this replica does not keep
+        }
+        long number = change.incrementAndGet();
+        if (c.removed()) {
+          PreparedStatement del = txn.prepare("DELETE FROM replica_docs WHERE collection = ? AND id = ?");
+          del.setString(1, c.collection());
+          del.setString(2, c.id());
+          if (del.executeUpdate() > 0) {
+            out.add(new Change(c.collection(), c.id(), null, false, number));
+          }
+          continue;
+        }
+        Document local = readState(txn, c.collection(), c.id()).orElseGet(() -> new Document(c.collection(), c.id()));
+        ObjectNode before = local.view();
+        local.merge(c.state()); // local ops not yet acknowledged stay: merging only adds
+        for (Hlc h : c.state().seen().values()) {
+          try {
+            clock.receive(h);
+          } catch (ClockSkewException e) {
+            skewedPulls.incrementAndGet(); // merged all the same; this clock does not jump with it
+          }
+        }
+        writeDoc(txn, local, number, gen);
+        ObjectNode after = local.view();
+        if (!java.util.Objects.equals(before, after)) {
+          out.add(new Change(c.collection(), c.id(), after, false, number));
+        }
+      }
+      if (!page.more() && "1".equals(readMeta(txn.connection).get("resyncing"))) {
+        PreparedStatement stale = txn.prepare("DELETE FROM replica_docs WHERE gen < ?");
+        stale.setLong(1, gen);
+        int dropped = stale.executeUpdate();
+        putMeta(txn, "resyncing", "0");
+        if (dropped > 0) {
+          LOG.info("resync finished: {} documents no longer in the subscription dropped", dropped);
+        }
+      }
+      putMeta(txn, "cursor", page.cursor());
+      putMeta(txn, "last_pull", Long.toString(config.clock().millis()));
+      return out;
+    });
+    if (page.resync()) {
+      generation++;
+    }
+    cursor = page.cursor();
+    lastPullMillis = config.clock().millis();
+    notifyLater(changes);
+    return changes;
+  }
+
+  // ---- storage -------------------------------------------------------------------------------------
+
+  private Optional<Document> readState(Txn txn, String collection, String id) throws SQLException {
+    PreparedStatement s = txn.prepare("SELECT state FROM replica_docs WHERE collection = ? AND id = ?");
+    s.setString(1, collection);
+    s.setString(2, id);
+    try (ResultSet rs = s.executeQuery()) {
+      return rs.next() ? Optional.of(SyncBinary.decode(collection, id, rs.getBytes(1))) : Optional.empty();
+    }
+  }
+
+  private void writeDoc(Txn txn, Document d, long number) throws SQLException {
+    writeDoc(txn, d, number, generation);
+  }
+
+  private static void writeDoc(Txn txn, Document d, long number, long gen) throws SQLException {
+    PreparedStatement s = txn.prepare("INSERT INTO replica_docs (collection, id, state, view, change, gen)"
+        + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (collection, id) DO UPDATE SET state = excluded.state,"
+        + " view = excluded.view, change = excluded.change, gen = excluded.gen");
+    s.setString(1, d.collection());
+    s.setString(2, d.id());
+    s.setBytes(3, SyncBinary.encode(d));
+    s.setString(4, d.viewJson());
+    s.setLong(5, number);
+    s.setLong(6, gen);
+    s.executeUpdate();
+  }
+
+  private static Map<String, String> readMeta(Connection c) throws SQLException {
+    Map<String, String> m = new java.util.HashMap<>();
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT key, value FROM replica_meta")) {
+      while (rs.next()) {
+        m.put(rs.getString(1), rs.getString(2));
+      }
+    }
+    return m;
+  }
+
+  private static void putMeta(Txn txn, String key, String value) throws SQLException {
+    PreparedStatement s = txn.prepare("INSERT INTO replica_meta (key, value) VALUES (?, ?)"
+        + " ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    s.setString(1, key);
+    s.setString(2, value);
+    s.executeUpdate();
+  }
+
+  private Optional<ObjectNode> readView(String collection, String id) {
+    synchronized (read) {
+      try (PreparedStatement s = read.prepareStatement("SELECT view FROM replica_docs WHERE collection = ? AND id = ?")) {
+        s.setString(1, collection);
+        s.setString(2, id);
+        try (ResultSet rs = s.executeQuery()) {
+          if (!rs.next() || rs.getString(1) == null) {
+            return Optional.empty();
+          }
+          return Optional.of((ObjectNode) JSON.readTree(rs.getString(1)));
+        }
+      } catch (SQLException | IOException e) {
+        throw new OutboxStorageException("replica read of " + collection + "/" + id + " failed: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private Page query(String collection, Map<String, JsonNode> where, String afterId, int limit) {
+    if (limit < 1 || limit > 10_000) {
+      throw new IllegalArgumentException("limit must be 1..10000, was " + limit);
+    }
+    StringBuilder sql = new StringBuilder("SELECT id, view FROM replica_docs WHERE collection = ? AND id > ? AND view IS NOT NULL");
+    List<String> values = new ArrayList<>();
+    for (Map.Entry<String, JsonNode> w : new java.util.TreeMap<>(where).entrySet()) {
+      if (!w.getValue().isValueNode() || w.getValue().isNull()) {
+        throw new IllegalArgumentException("where." + w.getKey() + " must be a string, number or boolean");
+      }
+      sql.append(" AND json_extract(view, ?) = json_extract(?, '$')");
+      values.add("$.\"" + w.getKey().replace("\"", "") + "\"");
+      values.add(w.getValue().toString());
+    }
+    sql.append(" ORDER BY id LIMIT ?");
+    synchronized (read) {
+      try (PreparedStatement s = read.prepareStatement(sql.toString())) {
+        int i = 1;
+        s.setString(i++, collection);
+        s.setString(i++, afterId == null ? "" : afterId);
+        for (String v : values) {
+          s.setString(i++, v);
+        }
+        s.setInt(i, limit);
+        List<Doc> docs = new ArrayList<>();
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) {
+            docs.add(new Doc(rs.getString(1), (ObjectNode) JSON.readTree(rs.getString(2))));
+          }
+        }
+        return new Page(docs, docs.size() < limit ? null : docs.getLast().id());
+      } catch (SQLException | IOException e) {
+        throw new OutboxStorageException("replica query of " + collection + " failed: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private void notifyLater(List<Change> changes) {
+    if (changes.isEmpty() || observers.isEmpty()) {
+      return;
+    }
+    notifier.execute(() -> {
+      for (Change c : changes) {
+        for (Observer o : observers) {
+          if (o.collection().equals(c.collection())) {
+            try {
+              o.listener().accept(c);
+            } catch (RuntimeException e) {
+              LOG.warn("a replica observer of {} failed: {}", c.collection(), e.toString());
+            }
+          }
+        }
+      }
+    });
+  }
+
+  @Override
+  public void close() {
+    notifier.shutdown();
+    synchronized (read) {
+      StoreFile.closeQuietly(read);
+    }
+  }
+}
