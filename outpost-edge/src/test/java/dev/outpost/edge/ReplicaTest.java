@@ -191,7 +191,10 @@ class ReplicaTest {
   void documentsCursorAndClockSurviveAReopen() {
     Replica.Documents orders = replica.collection("orders");
     orders.put("wo-1", json("{\"status\":\"open\"}"));
-    replica.apply(new PullPage(List.of(change(doc("wo-2", "new"), 5)), "C5", false, false, null));
+    Document ahead = new Document("orders", "wo-2"); // the server's clock is 30 s ahead of this device's
+    ahead.apply(ahead.patch(new Hlc(System.currentTimeMillis() + 30_000, 0, "server-1"),
+        Map.of("status", (JsonNode) TextNode.valueOf("new"))));
+    replica.apply(new PullPage(List.of(change(ahead, 5)), "C5", false, false, null));
     String node = replica.node();
     Hlc before = pendingOps().getLast().hlc();
     replica.close();
@@ -206,7 +209,9 @@ class ReplicaTest {
     assertThat(replica.collection("orders").get("wo-2")).isPresent();
     // the wall clock went back to 1970: the next write is still stamped after the last one
     replica.collection("orders").patch("wo-1", json("{\"status\":\"done\"}"));
-    assertThat(pendingOps().getLast().hlc().isAfter(before)).isTrue();
+    Hlc next = pendingOps().getLast().hlc();
+    assertThat(next.isAfter(before)).isTrue();
+    assertThat(next.wallMillis()).as("after the pulled write, too").isGreaterThanOrEqualTo(ahead.version().wallMillis());
     assertThatThrownBy(() -> Replica.open(outbox, ReplicaConfig.builder("gw-9").collection(ORDERS).build()))
         .hasMessageContaining("belongs to device 'gw-1'");
   }

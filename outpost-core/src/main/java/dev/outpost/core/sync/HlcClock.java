@@ -75,6 +75,11 @@ public final class HlcClock {
     return new Hlc(wall, logical, node);
   }
 
+  /** The latest timestamp this clock issued or received, as this node's (nothing advances). */
+  public synchronized Hlc last() {
+    return new Hlc(wall, logical, node);
+  }
+
   /**
    * Resumes after the last timestamp this node issued before a restart (stored with its writes):
    * adopted whatever the skew, because a node must never stamp below its own history, even when

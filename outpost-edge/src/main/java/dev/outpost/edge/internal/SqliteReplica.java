@@ -265,7 +265,7 @@ public final class SqliteReplica implements Replica {
         rules.checkSize(id, doc);
         long number = change.incrementAndGet();
         writeDoc(txn, doc, number);
-        putMeta(txn, "hlc_high", ops.getLast().hlc().toString());
+        putMeta(txn, "hlc_high", clock.last().toString());
         ObjectNode view = doc.view();
         return new dev.outpost.edge.internal.Op.Derived.Made<>(records, new Written(view,
             new Change(rules.name(), id, view == null ? null : view.deepCopy(), true, number)));
@@ -350,6 +350,7 @@ public final class SqliteReplica implements Replica {
           LOG.info("resync finished: {} documents no longer in the subscription dropped", dropped);
         }
       }
+      putMeta(txn, "hlc_high", clock.last().toString()); // pulled times too: never stamp below them after a restart
       putMeta(txn, "cursor", page.cursor());
       putMeta(txn, "last_pull", Long.toString(config.clock().millis()));
       return out;
