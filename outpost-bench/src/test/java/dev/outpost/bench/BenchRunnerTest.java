@@ -22,13 +22,14 @@ class BenchRunnerTest {
         new PrintStream(log, true, StandardCharsets.UTF_8));
 
     assertThat(r.figures()).extracting(Figure::group)
-        .containsOnly("append", "drain", "ingest", "agent")
-        .contains("append", "drain", "ingest", "agent");
+        .containsOnly("append", "drain", "ingest", "agent", "sync")
+        .contains("append", "drain", "ingest", "agent", "sync");
     assertThat(r.figures()).extracting(Figure::name).contains(
         "durable appends, sync, 1 producer", "wire bytes per record", "requests per 1000 records",
         "agent RSS, 2,000 pending (JVM defaults)", "process start to first 202, 2,000 pending (JVM defaults)",
         "Outbox.open + first append, 2,000 pending",
-        "process start to first 202, 2,000 pending (edge flags + CDS)");
+        "process start to first 202, 2,000 pending (edge flags + CDS)",
+        "merge of device ops through ingest, 2 devices", "wire bytes per changed document, binary+zstd");
     assertThat(r.figures()).allSatisfy(f -> {
       assertThat(f.value()).as(f.name()).isPositive();
       assertThat(f.baseline()).as(f.name()).isNotBlank();
@@ -52,6 +53,6 @@ class BenchRunnerTest {
   void anUnknownBenchmarkIsNamed() {
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () -> BenchRunner.run("fast", BenchRunner.Scale.SMOKE, tmp, System.out))
-        .hasMessageContaining("unknown benchmark 'fast'").hasMessageContaining("append, drain, ingest, agent, all");
+        .hasMessageContaining("unknown benchmark 'fast'").hasMessageContaining("append, drain, ingest, agent, sync, all");
   }
 }

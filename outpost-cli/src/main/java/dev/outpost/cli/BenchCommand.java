@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code outpost bench append|drain|ingest|agent|all [--quick] [--json FILE]}: runs the
+ * {@code outpost bench append|drain|ingest|agent|sync|all [--quick] [--json FILE]}: runs the
  * benchmarks and prints one table, each figure next to the baseline measured in the same run.
  * Progress and the benchmarks' own tables go to stderr, the summary table to stdout.
  */
@@ -26,7 +26,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Parameters(index = "0", arity = "0..1", defaultValue = "all", paramLabel = "WHAT",
-      description = "append, drain, ingest, agent or all. Default: all")
+      description = "append, drain, ingest, agent, sync or all. Default: all")
   String suite;
 
   @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON to FILE.")
@@ -42,7 +42,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (!BenchRunner.SUITES.contains(suite)) {
-      throw new IllegalArgumentException("unknown benchmark '" + suite + "'; known: append, drain, ingest, agent, all");
+      throw new IllegalArgumentException("unknown benchmark '" + suite + "'; known: append, drain, ingest, agent, sync, all");
     }
     Path work = workDir != null ? workDir.resolve("outpost-bench-run") : Files.createTempDirectory("outpost-bench-");
     PrintStream progress = new PrintStream(System.err, true, StandardCharsets.UTF_8);

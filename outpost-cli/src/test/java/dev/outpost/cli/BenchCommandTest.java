@@ -10,13 +10,13 @@ class BenchCommandTest {
   void helpNamesEveryBenchmarkAndTheJsonOption() {
     MainTest.Result r = MainTest.run("bench", "--help");
     assertThat(r.code()).isZero();
-    assertThat(r.out()).contains("append, drain, ingest, agent or all", "--json", "--quick");
+    assertThat(r.out()).contains("append, drain, ingest, agent, sync or all", "--json", "--quick");
   }
 
   @Test
   void anUnknownBenchmarkFailsWithTheKnownOnes() {
     MainTest.Result r = MainTest.run("bench", "fast");
     assertThat(r.code()).isEqualTo(1);
-    assertThat(r.err()).contains("unknown benchmark 'fast'", "append, drain, ingest, agent, all");
+    assertThat(r.err()).contains("unknown benchmark 'fast'", "append, drain, ingest, agent, sync, all");
   }
 }
