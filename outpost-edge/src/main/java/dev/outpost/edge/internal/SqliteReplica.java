@@ -150,7 +150,7 @@ public final class SqliteReplica implements Replica {
 
   @Override
   public Optional<String> cursor() {
-    return Optional.ofNullable(cursor);
+    return Optional.ofNullable(cursor).filter(c -> !c.isEmpty()); // "": pull from the start (a resync)
   }
 
   @Override
