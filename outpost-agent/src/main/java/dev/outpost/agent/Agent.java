@@ -1,7 +1,11 @@
 package dev.outpost.agent;
 
 import dev.outpost.edge.sync.ErrorKind;
+import dev.outpost.agent.internal.ReplicaFile;
 import dev.outpost.edge.Outbox;
+import dev.outpost.edge.Replica;
+import dev.outpost.edge.http.HttpChangeFeed;
+import dev.outpost.edge.sync.Downlink;
 import dev.outpost.edge.sync.SyncEngine;
 import dev.outpost.edge.sync.SyncStatus;
 import dev.outpost.agent.AgentLock;
@@ -40,15 +44,20 @@ public final class Agent implements AutoCloseable {
   private final AgentLock lock;
   private final Outbox outbox;
   private final SyncEngine sync;
+  private final Replica replica;
+  private final Downlink downlink;
   private final LocalApi api;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
 
-  private Agent(AgentConfig config, AgentLock lock, Outbox outbox, SyncEngine sync, LocalApi api) {
+  private Agent(AgentConfig config, AgentLock lock, Outbox outbox, SyncEngine sync, Replica replica, Downlink downlink,
+      LocalApi api) {
     this.config = config;
     this.lock = lock;
     this.outbox = outbox;
     this.sync = sync;
+    this.replica = replica;
+    this.downlink = downlink;
     this.api = api;
   }
 
@@ -60,19 +69,33 @@ public final class Agent implements AutoCloseable {
     AgentLock lock = AgentLock.acquire(config.dataDir());
     Outbox outbox = null;
     SyncEngine sync = null;
+    Replica replica = null;
+    Downlink downlink = null;
     try {
       outbox = Outbox.open(config.dataDir(), config.outboxConfig());
       sync = SyncEngine.start(outbox, config.syncConfig());
       SyncEngine engine = sync;
+      if (config.replicaConfig() != null) {
+        replica = Replica.open(outbox, ReplicaFile.read(config.replicaConfig(), config.deviceId()));
+        downlink = Downlink.start(replica, new HttpChangeFeed(config.syncConfig().transport()), engine.linkMonitor(),
+            Downlink.Settings.DEFAULTS);
+      }
+      Replica local = replica;
       LocalApi api = LocalApi.start(new LocalApi.Settings(config.deviceId(), config.apiBind(),
               config.apiPort(), config.apiMaxBatchBytes(), config.apiMaxBatchRecords(),
               config.outboxConfig().maxPayloadBytes()),
-          outbox, () -> uplink(engine.status()), engine::wake);
+          outbox, local, () -> uplink(engine.status()), engine::wake);
       lock.describe(ProcessHandle.current().pid(), "http://" + hostForUrl(config.apiBind()) + ":" + api.port());
       log.info("Agent for device {} started: data dir {}, server {}, local API on port {}",
           config.deviceId(), config.dataDir(), config.serverUrl(), api.port());
-      return new Agent(config, lock, outbox, sync, api);
+      return new Agent(config, lock, outbox, sync, replica, downlink, api);
     } catch (RuntimeException e) {
+      if (downlink != null) {
+        downlink.close();
+      }
+      if (replica != null) {
+        replica.close();
+      }
       if (sync != null) {
         sync.close();
       }
@@ -121,6 +144,11 @@ public final class Agent implements AutoCloseable {
     return outbox;
   }
 
+  /** The device's replica, or null without {@code replica.config}. */
+  public Replica replica() {
+    return replica;
+  }
+
   public AgentConfig config() {
     return config;
   }
@@ -147,7 +175,13 @@ public final class Agent implements AutoCloseable {
           dev.outpost.agent.ValueType.formatDuration(config.drainTimeout()));
       api.stopAccepting();
       api.close();
+      if (downlink != null) {
+        downlink.close(); // a page pulled but not applied is pulled again after the restart
+      }
       closeWithin(sync, config.drainTimeout());
+      if (replica != null) {
+        replica.close();
+      }
       outbox.close();
       log.info("Agent stopped cleanly in {} ms; the store is closed", (System.nanoTime() - startNanos) / 1_000_000);
     } finally {

@@ -138,6 +138,11 @@ public final class AgentConfig {
     return get(API_MAX_BATCH_RECORDS);
   }
 
+  /** The sync config file of the collections this device replicates; null: no replica. */
+  public Path replicaConfig() {
+    return get(REPLICA_CONFIG);
+  }
+
   public Duration drainTimeout() {
     return get(DRAIN_TIMEOUT);
   }

@@ -54,6 +54,9 @@ final class AgentKeys {
       "Largest body a batch publish (`POST /v1/publish`, NDJSON) may have (413 above it).");
   static final ConfigKey<Integer> API_MAX_BATCH_RECORDS = key("api.max-batch-records",
       integer(1, 1_000_000), "10000", "Most records one batch publish may hold (413 above it).");
+  static final ConfigKey<Path> REPLICA_CONFIG = key("replica.config", path(), null,
+      "A sync config file (the server's `--sync-config` shape; a collection may add `priority: high`) naming"
+          + " the collections this device keeps a replica of, served at `/v1/docs`. Unset: no replica.");
   static final ConfigKey<Duration> DRAIN_TIMEOUT = key("shutdown.drain-timeout",
       duration(Duration.ZERO, Duration.ofMinutes(5)), "5s",
       "On SIGTERM, how long in-flight uplink batches may take to finish before the store closes.");

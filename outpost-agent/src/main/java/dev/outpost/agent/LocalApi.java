@@ -8,6 +8,8 @@ import dev.outpost.core.Priority;
 import dev.outpost.edge.DeadLetter;
 import dev.outpost.edge.NewRecord;
 import dev.outpost.edge.Outbox;
+import dev.outpost.edge.Replica;
+import dev.outpost.edge.ReplicaRefusedException;
 import dev.outpost.edge.OutboxFullException;
 import dev.outpost.edge.OutboxStorageException;
 import dev.outpost.agent.UplinkStatus;
@@ -64,15 +66,18 @@ public final class LocalApi implements AutoCloseable {
 
   private final Settings settings;
   private final Outbox outbox;
+  private final Replica replica;
   private final Supplier<UplinkStatus> uplink;
   private final Runnable published;
   private final AgentMetrics metrics;
   private final WebServer server;
   private volatile boolean accepting = true;
 
-  private LocalApi(Settings settings, Outbox outbox, Supplier<UplinkStatus> uplink, Runnable published) {
+  private LocalApi(Settings settings, Outbox outbox, Replica replica, Supplier<UplinkStatus> uplink,
+      Runnable published) {
     this.settings = settings;
     this.outbox = outbox;
+    this.replica = replica;
     this.uplink = uplink;
     this.published = published;
     this.metrics = new AgentMetrics(outbox, uplink);
@@ -94,7 +99,17 @@ public final class LocalApi implements AutoCloseable {
    */
   public static LocalApi start(
       Settings settings, Outbox outbox, Supplier<UplinkStatus> uplink, Runnable published) {
-    LocalApi api = new LocalApi(settings, outbox, uplink, published);
+    return start(settings, outbox, null, uplink, published);
+  }
+
+  /**
+   * With a replica: also serves {@code /v1/docs} (docs/agent.md, "Replicated documents").
+   *
+   * @param replica the device's replica, or null for none
+   */
+  public static LocalApi start(Settings settings, Outbox outbox, Replica replica, Supplier<UplinkStatus> uplink,
+      Runnable published) {
+    LocalApi api = new LocalApi(settings, outbox, replica, uplink, published);
     try {
       api.server.start();
       if (!api.server.isRunning()) {
@@ -139,6 +154,18 @@ public final class LocalApi implements AutoCloseable {
           res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
           res.send(metrics.scrape().getBytes(StandardCharsets.UTF_8));
         }));
+    if (replica != null) {
+      DocsApi docs = new DocsApi(replica, published);
+      r.get("/v1/docs/{collection}/changes", (req, res) -> guarded(res, () -> docs.changes(req, res)))
+          .get("/v1/docs/{collection}/{id}", (req, res) -> guarded(res, () -> docs.get(req, res)))
+          .get("/v1/docs/{collection}", (req, res) -> guarded(res, () -> docs.list(req, res)))
+          .put("/v1/docs/{collection}/{id}", (req, res) -> guarded(res, () -> docs.write(req, res, "PUT")))
+          .patch("/v1/docs/{collection}/{id}", (req, res) -> guarded(res, () -> docs.write(req, res, "PATCH")))
+          .delete("/v1/docs/{collection}/{id}", (req, res) -> guarded(res, () -> docs.delete(req, res)));
+    } else {
+      r.any("/v1/docs/*", (req, res) -> error(res, Status.NOT_FOUND_404, "no_replica",
+          "this agent keeps no replicated documents: set replica.config to a sync config file (docs/agent.md)"));
+    }
   }
 
   private void publishOne(ServerRequest req, ServerResponse res) throws Exception {
@@ -211,7 +238,21 @@ public final class LocalApi implements AutoCloseable {
 
   private ObjectNode status() {
     String state = accepting ? "running" : "draining";
-    return StatusDocument.of(settings.deviceId(), state, outbox.stats(), uplink.get());
+    ObjectNode doc = StatusDocument.of(settings.deviceId(), state, outbox.stats(), uplink.get());
+    if (replica != null) {
+      // how old the local copy is: an app can tell "fresh" from "last pulled yesterday"
+      long last = replica.lastPullMillis();
+      ObjectNode r = doc.putObject("replica");
+      r.put("node", replica.node());
+      r.put("last_pull_at", last);
+      if (last > 0) {
+        r.put("data_age_ms", Math.max(0, System.currentTimeMillis() - last));
+      } else {
+        r.putNull("data_age_ms");
+      }
+      r.put("last_change", replica.lastChange());
+    }
+    return doc;
   }
 
   private void readiness(ServerResponse res) {
@@ -239,6 +280,12 @@ public final class LocalApi implements AutoCloseable {
   private void guarded(ServerResponse res, Action action) {
     try {
       action.run();
+    } catch (ReplicaRefusedException e) {
+      boolean readOnly = e.reason() == ReplicaRefusedException.Reason.READ_ONLY;
+      error(res, readOnly ? Status.FORBIDDEN_403 : Status.NOT_FOUND_404, readOnly ? "read_only" : "unknown_collection",
+          e.getMessage());
+    } catch (DocsApi.NotFound e) {
+      error(res, Status.NOT_FOUND_404, "not_found", e.getMessage());
     } catch (NdjsonBatch.TooLargeException | RecordTooLargeException e) {
       metrics.rejectedInvalid(1);
       error(res, Status.REQUEST_ENTITY_TOO_LARGE_413, "too_large", e.getMessage());
@@ -280,13 +327,13 @@ public final class LocalApi implements AutoCloseable {
     return n;
   }
 
-  private static void error(ServerResponse res, Status status, String code, String message) {
+  static void error(ServerResponse res, Status status, String code, String message) {
     ObjectNode body = StatusDocument.JSON.createObjectNode();
     body.putObject("error").put("code", code).put("message", message);
     json(res, status, body);
   }
 
-  private static void json(ServerResponse res, Status status, ObjectNode body) {
+  static void json(ServerResponse res, Status status, ObjectNode body) {
     try {
       res.status(status);
       res.header(HeaderNames.CONTENT_TYPE, "application/json");

@@ -95,7 +95,7 @@ class AgentConfigTest {
     assertThat(AgentConfig.keys())
         .filteredOn(k -> k.defaultText() == null)
         .extracting(ConfigKey::name)
-        .containsExactlyInAnyOrder("server-url", "device-id", "token", "token-file", "data-dir");
+        .containsExactlyInAnyOrder("server-url", "device-id", "token", "token-file", "data-dir", "replica.config");
   }
 
   @Test

@@ -54,6 +54,17 @@ public interface Replica extends AutoCloseable {
    */
   AutoCloseable observe(String collection, Consumer<Change> listener);
 
+  /**
+   * The documents of {@code collection} changed after local change number {@code after} (a local
+   * write or an applied pull), each at its latest change, in change order: what an app that polls
+   * reacts to. A deleted or removed document comes with a null doc while its row remains (a removal
+   * drops the row, so a poller of removals should also watch {@link #observe}).
+   */
+  List<Change> changesAfter(String collection, long after, int limit);
+
+  /** The newest local change number handed out (0 before any). */
+  long lastChange();
+
   @Override
   void close();
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.outpost.core.sync.CollectionRules;
+import dev.outpost.core.sync.CollectionsConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,10 +41,8 @@ import java.util.regex.Pattern;
  */
 public final class SyncCollections {
   /** Default size limit of one document's JSON view. */
-  public static final int DEFAULT_MAX_DOC_BYTES = 64 << 10;
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+  public static final int DEFAULT_MAX_DOC_BYTES = CollectionsConfig.DEFAULT_MAX_DOC_BYTES;
   private static final Pattern LABEL_REF = Pattern.compile("\\$device\\.([A-Za-z0-9_.-]{1,64})");
-  private static final Set<String> KEYS = Set.of("conflict", "counters", "sets", "devices", "subscribe", "max_doc_bytes");
   private static final ObjectMapper YAML = new ObjectMapper(
       YAMLFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
 
@@ -119,134 +118,10 @@ public final class SyncCollections {
       String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
       throw new IllegalArgumentException("sync config " + origin + ": not valid YAML" + where + ": " + e.getOriginalMessage(), e);
     }
-    if (root == null || root.isNull() || root.isMissingNode()) {
-      return new SyncCollections(Map.of(), text);
-    }
-    String at = "sync config " + origin + ": ";
-    if (!root.isObject()) {
-      throw new IllegalArgumentException(at + "expected a map with the key 'collections'");
-    }
-    for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
-      String k = it.next();
-      if (!k.equals("collections")) {
-        throw new IllegalArgumentException(at + "unknown key '" + k + "' (allowed: collections)");
-      }
-    }
-    JsonNode cs = root.get("collections");
-    if (cs == null || cs.isNull()) {
-      return new SyncCollections(Map.of(), text);
-    }
-    if (!cs.isObject()) {
-      throw new IllegalArgumentException(at + "'collections' must be a map of collection name to settings");
-    }
     Map<String, Collection> out = new TreeMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = cs.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      out.put(e.getKey(), collection(at, e.getKey(), e.getValue()));
-    }
+    CollectionsConfig.parse(root, origin, Set.of()).forEach((name, e) ->
+        out.put(name, new Collection(e.rules(), new Subscription(e.where()))));
     return new SyncCollections(out, text);
-  }
-
-  private static Collection collection(String at, String name, JsonNode c) {
-    String key = "collections." + name;
-    if (!NAME.matcher(name).matches()) {
-      throw new IllegalArgumentException(at + key + ": a collection name is 1 to 64 letters, digits, '_' or '-'");
-    }
-    if (c == null || c.isNull()) {
-      c = YAML.createObjectNode();
-    }
-    if (!c.isObject()) {
-      throw new IllegalArgumentException(at + key + " must be a map of settings (" + String.join(", ", new java.util.TreeSet<>(KEYS)) + ")");
-    }
-    for (Iterator<String> it = c.fieldNames(); it.hasNext(); ) {
-      String k = it.next();
-      if (!KEYS.contains(k)) {
-        throw new IllegalArgumentException(at + "unknown key '" + key + "." + k + "' (allowed: "
-            + String.join(", ", new java.util.TreeSet<>(KEYS)) + ")");
-      }
-    }
-    CollectionRules.Conflict conflict = switch (text(at, key + ".conflict", c.get("conflict"), "lww")) {
-      case "lww" -> CollectionRules.Conflict.LWW;
-      case "server-wins" -> CollectionRules.Conflict.SERVER_WINS;
-      case "manual" -> CollectionRules.Conflict.MANUAL;
-      default -> throw new IllegalArgumentException(at + key + ".conflict: '" + c.get("conflict").asText()
-          + "' is not a strategy (allowed: lww, server-wins, manual)");
-    };
-    CollectionRules.Access devices = switch (text(at, key + ".devices", c.get("devices"), "read")) {
-      case "read" -> CollectionRules.Access.READ;
-      case "read-write" -> CollectionRules.Access.READ_WRITE;
-      default -> throw new IllegalArgumentException(at + key + ".devices: '" + c.get("devices").asText()
-          + "' is not an access (allowed: read, read-write)");
-    };
-    Set<String> counters = fields(at, key + ".counters", c.get("counters"));
-    Set<String> sets = fields(at, key + ".sets", c.get("sets"));
-    for (String f : counters) {
-      if (sets.contains(f)) {
-        throw new IllegalArgumentException(at + key + ": field '" + f + "' is both in counters and in sets");
-      }
-    }
-    int maxDocBytes = DEFAULT_MAX_DOC_BYTES;
-    JsonNode max = c.get("max_doc_bytes");
-    if (max != null && !max.isNull()) {
-      if (!max.isIntegralNumber() || !max.canConvertToInt() || max.asInt() < 0) {
-        throw new IllegalArgumentException(at + key + ".max_doc_bytes: '" + max.asText()
-            + "' is not a size (allowed: a whole number of bytes, 0 for no limit)");
-      }
-      maxDocBytes = max.asInt();
-    }
-    return new Collection(new CollectionRules(name, conflict, counters, sets, devices, maxDocBytes),
-        subscription(at, key + ".subscribe", c.get("subscribe")));
-  }
-
-  private static String text(String at, String key, JsonNode n, String dflt) {
-    if (n == null || n.isNull()) {
-      return dflt;
-    }
-    if (!n.isTextual()) {
-      throw new IllegalArgumentException(at + key + " must be a word, was " + n);
-    }
-    return n.asText().toLowerCase(Locale.ROOT);
-  }
-
-  private static Set<String> fields(String at, String key, JsonNode n) {
-    Set<String> out = new LinkedHashSet<>();
-    if (n == null || n.isNull()) {
-      return out;
-    }
-    if (!n.isArray()) {
-      throw new IllegalArgumentException(at + key + " must be a list of field names, e.g. [qty]");
-    }
-    for (JsonNode f : n) {
-      if (!f.isTextual() || f.asText().isEmpty() || f.asText().length() > 256) {
-        throw new IllegalArgumentException(at + key + ": '" + f.asText() + "' is not a field name (1 to 256 chars)");
-      }
-      out.add(f.asText());
-    }
-    return out;
-  }
-
-  private static Subscription subscription(String at, String key, JsonNode n) {
-    if (n == null || n.isNull() || (n.isTextual() && n.asText().equals("all"))) {
-      return Subscription.ALL;
-    }
-    if (!n.isObject() || n.size() != 1 || !n.has("where") || !n.get("where").isObject() || n.get("where").isEmpty()) {
-      throw new IllegalArgumentException(at + key + ": must be 'all' or {where: {field: value}} (a value"
-          + " \"$device.<label>\" stands for the device's label), was " + n);
-    }
-    Map<String, String> where = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = n.get("where").fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      if (!e.getValue().isValueNode() || e.getValue().isNull()) {
-        throw new IllegalArgumentException(at + key + ".where." + e.getKey() + " must be a value or \"$device.<label>\"");
-      }
-      String v = e.getValue().asText();
-      if (v.startsWith("$") && Subscription.label(v).isEmpty()) {
-        throw new IllegalArgumentException(at + key + ".where." + e.getKey() + ": '" + v
-            + "' is not a label reference (write \"$device.<label>\")");
-      }
-      where.put(e.getKey(), v);
-    }
-    return new Subscription(where);
   }
 
   /** The collection of this name, if the server serves it. */

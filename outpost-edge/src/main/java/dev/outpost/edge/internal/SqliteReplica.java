@@ -19,6 +19,7 @@ import dev.outpost.edge.Outbox;
 import dev.outpost.edge.OutboxStorageException;
 import dev.outpost.edge.Replica;
 import dev.outpost.edge.ReplicaConfig;
+import dev.outpost.edge.ReplicaRefusedException;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.sql.Connection;
@@ -142,8 +143,8 @@ public final class SqliteReplica implements Replica {
   public Documents collection(String name) {
     ReplicaConfig.Collection c = config.collections().get(name);
     if (c == null) {
-      throw new IllegalArgumentException("no collection '" + name + "' in this replica's config (it has "
-          + new java.util.TreeSet<>(config.collections().keySet()) + ")");
+      throw new ReplicaRefusedException(ReplicaRefusedException.Reason.UNKNOWN_COLLECTION, "no collection '" + name
+          + "' in this replica's config (it has " + new java.util.TreeSet<>(config.collections().keySet()) + ")");
     }
     return new Coll(c);
   }
@@ -244,8 +245,9 @@ public final class SqliteReplica implements Replica {
   private Written written(ReplicaConfig.Collection c, String id, Function<Document, List<Op>> makeOps) {
     CollectionRules rules = c.rules();
     if (rules.devices() != CollectionRules.Access.READ_WRITE) {
-      throw new IllegalArgumentException("collection '" + rules.name() + "' is read-only for devices (devices: read in"
-          + " the server's sync config): this write would be refused, so it is not queued");
+      throw new ReplicaRefusedException(ReplicaRefusedException.Reason.READ_ONLY, "collection '" + rules.name()
+          + "' is read-only for devices (devices: read in the server's sync config): this write would be refused,"
+          + " so it is not queued");
     }
     checkId(id);
     Written w;
@@ -462,6 +464,38 @@ public final class SqliteReplica implements Replica {
         throw new OutboxStorageException("replica query of " + collection + " failed: " + e.getMessage(), e);
       }
     }
+  }
+
+  @Override
+  public List<Change> changesAfter(String collection, long after, int limit) {
+    collection(collection); // refuses an unknown one
+    if (limit < 1 || limit > 10_000) {
+      throw new IllegalArgumentException("limit must be 1..10000, was " + limit);
+    }
+    synchronized (read) {
+      try (PreparedStatement s = read.prepareStatement("SELECT id, view, change FROM replica_docs WHERE change > ?"
+          + " AND collection = ? ORDER BY change LIMIT ?")) {
+        s.setLong(1, after);
+        s.setString(2, collection);
+        s.setInt(3, limit);
+        List<Change> out = new ArrayList<>();
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) {
+            String view = rs.getString(2);
+            out.add(new Change(collection, rs.getString(1), view == null ? null : (ObjectNode) JSON.readTree(view), false,
+                rs.getLong(3)));
+          }
+        }
+        return out;
+      } catch (SQLException | IOException e) {
+        throw new OutboxStorageException("replica changes of " + collection + " failed: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  @Override
+  public long lastChange() {
+    return change.get();
   }
 
   private void notifyLater(List<Change> changes) {
