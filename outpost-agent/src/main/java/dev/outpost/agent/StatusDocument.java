@@ -99,6 +99,12 @@ public final class StatusDocument {
         "  %-10s %12d %14s%n", e.getKey(), e.getValue().path("records").asLong(),
         ValueType.formatBytesApprox(e.getValue().path("bytes").asLong()))));
     row(sb, "dead letters", String.valueOf(doc.path("dead_letters").asLong()));
+    JsonNode replica = doc.path("replica");
+    if (replica.isObject()) {
+      JsonNode age = replica.path("data_age_ms");
+      row(sb, "replica", (age.isNumber() ? "data pulled " + age.asLong() / 1000 + " s ago" : "never pulled yet")
+          + "  (node " + replica.path("node").asText() + ", local change " + replica.path("last_change").asLong() + ")");
+    }
     JsonNode c = doc.path("counters");
     row(sb, "ever", c.path("evicted").asLong() + " evicted, " + c.path("expired").asLong() + " expired, "
         + c.path("dead_lettered").asLong() + " dead-lettered");

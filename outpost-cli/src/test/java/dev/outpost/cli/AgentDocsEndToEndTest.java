@@ -106,6 +106,7 @@ class AgentDocsEndToEndTest {
     JsonNode status = json(local("GET", "/v1/status", null));
     assertThat(status.path("replica").path("last_pull_at").asLong()).isPositive();
     assertThat(status.path("replica").path("data_age_ms").isNumber()).isTrue();
+    assertThat(StatusDocument.table(status)).contains("replica").contains("data pulled");
   }
 
   @Test
