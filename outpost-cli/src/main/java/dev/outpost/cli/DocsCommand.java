@@ -18,8 +18,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code outpost docs get|put|patch|delete|list} and {@code outpost conflicts list|resolve}: the
- * back office's document and conflict API of a running server (docs/sync-model.md), from a shell.
- * Prints the server's JSON answer; a refusal prints the server's error and exits 1.
+ * back office's document and conflict API of a running server (docs/sync-model.md), from a shell;
+ * with {@code --agent URL}, the documents of a running agent's replica (docs/agent.md). Prints the
+ * JSON answer; a refusal prints the error and exits 1.
  */
 final class DocsCommand {
   private DocsCommand() {}
@@ -34,6 +35,10 @@ final class DocsCommand {
         description = "The admin token (or env OUTPOST_ADMIN_TOKEN)")
     String adminToken;
 
+    @Option(names = "--agent", paramLabel = "URL", scope = CommandLine.ScopeType.INHERIT,
+        description = "Talk to a running agent's replica instead of the server, e.g. http://127.0.0.1:7411 (no token)")
+    URI agent;
+
     String token(CommandSpec spec) {
       String t = adminToken != null ? adminToken : System.getenv("OUTPOST_ADMIN_TOKEN");
       if (t == null || t.isBlank()) {
@@ -47,10 +52,15 @@ final class DocsCommand {
     int call(CommandSpec spec, String method, String path, String body) {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
-      String base = server.toString().endsWith("/") ? server.toString().substring(0, server.toString().length() - 1)
-          : server.toString();
+      URI target = agent != null ? agent : server;
+      String base = target.toString().endsWith("/") ? target.toString().substring(0, target.toString().length() - 1)
+          : target.toString();
       HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
-          .header("Authorization", "Bearer " + token(spec)).header("Content-Type", "application/json")
+          .header("Content-Type", "application/json");
+      if (agent == null) {
+        req.header("Authorization", "Bearer " + token(spec)); // the agent's local API has no auth
+      }
+      req
           .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
               : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
       try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
@@ -64,7 +74,8 @@ final class DocsCommand {
         err.println("outpost: " + method + " " + path + " answered " + r.statusCode() + ": " + r.body());
         return 1;
       } catch (IOException e) {
-        err.println("outpost: cannot reach the server at " + server + ": " + e.getMessage());
+        err.println("outpost: cannot reach the " + (agent != null ? "agent" : "server") + " at " + target + ": "
+            + e.getMessage());
         return 1;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -78,7 +89,8 @@ final class DocsCommand {
   }
 
   @Command(name = "docs", mixinStandardHelpOptions = true,
-      description = "Read and write replicated documents on a running server (admin token).",
+      description = "Read and write replicated documents on a running server (admin token), or a running agent's"
+          + " replica (--agent URL).",
       subcommands = {CommandLine.HelpCommand.class})
   static final class Docs implements Runnable {
     @Spec CommandSpec spec;
@@ -121,9 +133,17 @@ final class DocsCommand {
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List a collection's documents by id.")
     int list(@Parameters(paramLabel = "COLLECTION") String collection,
         @Option(names = "--after", paramLabel = "ID", description = "Start after this id") String after,
-        @Option(names = "--limit", paramLabel = "N", defaultValue = "100", description = "At most N (1..1000). Default: 100") int limit) {
-      return server.call(spec, "GET", "/v1/docs/" + enc(collection) + "?limit=" + limit
-          + (after == null ? "" : "&after=" + enc(after)), null);
+        @Option(names = "--limit", paramLabel = "N", defaultValue = "100", description = "At most N (1..1000). Default: 100") int limit,
+        @Option(names = "--where", paramLabel = "FIELD=VALUE",
+            description = "Only documents whose field equals the value (with --agent; repeatable)") java.util.Map<String, String> where) {
+      StringBuilder q = new StringBuilder("?limit=").append(limit).append(after == null ? "" : "&after=" + enc(after));
+      if (where != null && !where.isEmpty()) {
+        if (server.agent == null) {
+          throw new CommandLine.ParameterException(spec.commandLine(), "--where queries an agent's replica: give --agent URL");
+        }
+        where.forEach((f, v) -> q.append("&where.").append(enc(f)).append('=').append(enc(v)));
+      }
+      return server.call(spec, "GET", "/v1/docs/" + enc(collection) + q, null);
     }
   }
 

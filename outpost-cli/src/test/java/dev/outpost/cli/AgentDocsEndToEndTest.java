@@ -110,6 +110,22 @@ class AgentDocsEndToEndTest {
   }
 
   @Test
+  void theCliReadsAndWritesTheAgentsReplica() {
+    String url = "http://127.0.0.1:" + agent.apiPort();
+    MainTest.Result put = MainTest.run("docs", "put", "orders", "wo-7", "{\"site\":\"berlin\",\"status\":\"open\"}", "--agent", url);
+    assertThat(put.code()).as(put.err()).isZero();
+    assertThat(put.out()).contains("\"status\":\"open\"");
+    assertThat(MainTest.run("docs", "patch", "orders", "wo-7", "{\"qty\":{\"$inc\":2}}", "--agent", url).out())
+        .contains("\"qty\":2");
+    assertThat(MainTest.run("docs", "get", "orders", "wo-7", "--agent", url).out()).contains("\"qty\":2");
+    assertThat(MainTest.run("docs", "list", "orders", "--where", "site=berlin", "--agent", url).out()).contains("wo-7");
+    MainTest.Result readOnly = MainTest.run("docs", "put", "prices", "p-1", "{\"eur\":1}", "--agent", url);
+    assertThat(readOnly.code()).isEqualTo(1);
+    assertThat(readOnly.err()).contains("403").contains("read-only");
+    assertThat(MainTest.run("docs", "delete", "orders", "wo-7", "--agent", url).out()).contains("deleted orders/wo-7");
+  }
+
+  @Test
   void theRulesAreRefusedLocallyWithTheStatusTheDocsName() throws Exception {
     HttpResponse<String> readOnly = local("PUT", "/v1/docs/prices/p-1", "{\"eur\":3}");
     assertThat(readOnly.statusCode()).isEqualTo(403);
