@@ -207,6 +207,21 @@ public final class BenchRunner {
         Figure.vs(g, "server RSS during the pull (max)", r.rssMaxKiB() / 1024.0, "MiB", "after the first page",
             r.rssFirstPageKiB() / 1024.0),
         Figure.atMost(g, "wire bytes per changed document, binary+zstd", r.wireBytesPerChangedDoc(), "B",
-            "JSON pull of the same changes", r.jsonBytesPerChangedDoc(), 0.25));
+            "JSON pull of the same changes", r.jsonBytesPerChangedDoc(), 0.25),
+        scale == Scale.FULL
+            ? Figure.atLeastAbsolute(g, String.format(Locale.ROOT, "initial sync of %,d documents to a new agent", r.docs()),
+                r.device().applyPerSecond(), "docs/s", "raw SQLite insert of rows of the same sizes",
+                r.device().rawInsertPerSecond(), PULL_TARGET_PER_SECOND)
+            : Figure.vs(g, String.format(Locale.ROOT, "initial sync of %,d documents to a new agent", r.docs()),
+                r.device().applyPerSecond(), "docs/s", "raw SQLite insert of rows of the same sizes",
+                r.device().rawInsertPerSecond()),
+        Figure.under(g, "agent RSS during the initial sync (max)", r.device().rssMaxKiB() / 1024.0, "MiB",
+            "a tenth of the way", r.device().rssFirstKiB() / 1024.0, 128),
+        Figure.under(g, "propagation device A's write to device B's read, p99", r.device().propagationP99Ms(), "ms",
+            "p50", r.device().propagationP50Ms(), 1000),
+        Figure.vs(g, "local write through the agent API (durable), p99", r.device().writeP99Ms(), "ms", "p50",
+            r.device().writeP50Ms()),
+        Figure.vs(g, "local reads through the agent API, 4 clients", r.device().readsPerSecond(), "reads/s",
+            "local writes, 1 client", 1000 / r.device().writeP50Ms()));
   }
 }

@@ -76,7 +76,7 @@ public final class SyncBenchmark {
   /** Figures of one run; RSS in KiB (-1 where /proc is missing). */
   public record Result(double plainPerSecond, double mergePerSecond, long docs, double loadSeconds,
       double rawReadPerSecond, double pullPerSecond, double jsonPullPerSecond, long rssFirstPageKiB, long rssMaxKiB,
-      double wireBytesPerChangedDoc, double jsonBytesPerChangedDoc, double wireBytesPerDoc) {}
+      double wireBytesPerChangedDoc, double jsonBytesPerChangedDoc, double wireBytesPerDoc, DeviceSyncBenchmark.Result device) {}
 
   static final String ADMIN = "bench-admin";
   private static final String SYNC_CONFIG = """
@@ -104,7 +104,8 @@ public final class SyncBenchmark {
     Files.createDirectories(o.dir());
     out.printf(Locale.ROOT, "sync benchmark: %d devices, %ds merge phase, %,d-document pull, %,d changed%n",
         o.devices(), o.mergeDuration().toSeconds(), o.docs(), o.changed());
-    try (ServerChild server = ServerChild.start(o.dir().resolve("server"), o.devices() * 2 + 1, out);
+    // devices: the plain and merging ones, the puller, and three agents
+    try (ServerChild server = ServerChild.start(o.dir().resolve("server"), o.devices() * 2 + 4, out);
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
       Duration half = o.mergeDuration().dividedBy(2);
       // warm-up of both paths in the child (JIT, caches), not counted
@@ -139,9 +140,12 @@ public final class SyncBenchmark {
       }
       out.printf(Locale.ROOT, "changed documents: %.1f B/doc binary+zstd, %.1f B/doc JSON%n",
           changedBinary.bytesPerDoc(), changedJson.bytesPerDoc());
+      DeviceSyncBenchmark.Result agents = DeviceSyncBenchmark.run(server, o.docs(), o.devices() * 2 + 1,
+          o.docs() >= 100_000 ? 100 : 10, o.docs() >= 100_000 ? 1000 : 50, Duration.ofSeconds(o.docs() >= 100_000 ? 3 : 1),
+          o.dir().resolve("devices"), out);
       return new Result(plain, merge, o.docs(), loadSeconds, raw, binary.perSecond(), json.perSecond(),
           binary.rssFirstKiB(), binary.rssMaxKiB(), changedBinary.bytesPerDoc(), changedJson.bytesPerDoc(),
-          binary.bytesPerDoc());
+          binary.bytesPerDoc(), agents);
     }
   }
 
