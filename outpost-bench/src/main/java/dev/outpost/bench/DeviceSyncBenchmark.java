@@ -67,6 +67,8 @@ final class DeviceSyncBenchmark {
       long[] rss = {-1, -1};
       double apply;
       try (AgentChild a = AgentChild.start(dir.resolve("agent-a"), server, devicesBase, catalogOnly)) {
+        long processStart = System.nanoTime();
+        a.awaitApi(http); // the agent is up and its downlink pulling: the sync is timed from here
         long start = System.nanoTime();
         long deadline = start + TimeUnit.MINUTES.toNanos(10);
         long applied = 0;
@@ -85,8 +87,13 @@ final class DeviceSyncBenchmark {
           Thread.sleep(50); // a sampling period, not a wait for a condition: the loop above bounds it
         }
         apply = catalogDocs / ((System.nanoTime() - start) / 1e9);
-        out.printf(Locale.ROOT, "initial sync: %,d documents applied by a new agent at %,.0f docs/s (from process start),"
-            + " raw SQLite insert %,.0f rows/s; agent RSS %,d KiB at 10%%, %,d KiB at most%n", catalogDocs, apply, raw,
+        out.printf(Locale.ROOT, "initial sync: the agent used %.1f s of CPU in %.1f s; the server %.1f s in all so far%n",
+            a.process.info().totalCpuDuration().map(d -> d.toMillis() / 1000.0).orElse(-1.0),
+            (System.nanoTime() - start) / 1e9, ProcessHandle.of(server.pid()).flatMap(h -> h.info().totalCpuDuration())
+                .map(d -> d.toMillis() / 1000.0).orElse(-1.0));
+        out.printf(Locale.ROOT, "initial sync: %,d documents applied by a new agent at %,.0f docs/s (from its API"
+            + " answering; %,.0f docs/s from its process start), raw SQLite insert %,.0f rows/s; agent RSS %,d KiB at 10%%,"
+            + " %,d KiB at most%n", catalogDocs, apply, catalogDocs / ((System.nanoTime() - processStart) / 1e9), raw,
             rss[0], rss[1]);
       }
       try (AgentChild b = AgentChild.start(dir.resolve("agent-b"), server, devicesBase + 1, ordersOnly);
@@ -236,6 +243,10 @@ final class DeviceSyncBenchmark {
       String java = ProcessHandle.current().info().command().orElse("java");
       List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
       cmd.addAll(AgentJvmOptions.shipped());
+      String extra = System.getenv("OUTPOST_BENCH_AGENT_OPTS"); // e.g. a profiler's flags
+      if (extra != null && !extra.isBlank()) {
+        cmd.addAll(List.of(extra.trim().split("\\s+")));
+      }
       cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Agent.class.getName(),
           "server-url=" + server.url(), "device-id=bench-" + device, "token=" + server.tokens().get(device),
           "data-dir=" + dataDir, "api.port=" + port, "replica.config=" + replicaConfig, "sync.linger=5ms"));

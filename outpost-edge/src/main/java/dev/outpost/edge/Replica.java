@@ -37,9 +37,10 @@ public interface Replica extends AutoCloseable {
   /**
    * Applies a pulled page in one transaction with its cursor: states merged into the local copies,
    * removals dropping them, a {@code resync} starting a snapshot (documents the snapshot does not
-   * list are dropped at its end, local writes kept). Returns the documents it changed.
+   * list are dropped at its end, local writes kept). Observers hear each document it changed;
+   * returns how many.
    */
-  List<Change> apply(PullPage page);
+  int apply(PullPage page);
 
   /** The cursor to pull from next (empty before the first page). */
   Optional<String> cursor();

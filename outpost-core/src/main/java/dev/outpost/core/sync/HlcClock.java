@@ -58,6 +58,20 @@ public final class HlcClock {
   public synchronized Hlc receive(Hlc remote) {
     long physical = clock.millis();
     check(remote, physical);
+    return advance(remote, physical);
+  }
+
+  /**
+   * Like {@link #receive} but adopted whatever the skew: for times from a source that checked them
+   * against its own clock already (the server's merged state, on a device). A device whose wall
+   * clock is far behind (a reset real-time clock) must still stamp its next write after what its
+   * copy holds, or last-writer-wins would throw that write away.
+   */
+  public synchronized Hlc receiveChecked(Hlc remote) {
+    return advance(remote, clock.millis());
+  }
+
+  private Hlc advance(Hlc remote, long physical) {
     long w = Math.max(physical, Math.max(wall, remote.wallMillis()));
     if (w == wall && w == remote.wallMillis()) {
       logical = Math.max(logical, remote.logical());

@@ -22,7 +22,8 @@ import java.util.Map;
  * binary := "OPP1" flags:u8 (1 resync, 2 more) cursor:string reason:string count:varint change*
  * change := collection:varint (0 = a new name follows as a string; k = the k-th name of this page)
  *           [collection:string] id:string seq:varint (minus the previous change's; the first: minus 0)
- *           kind:u8 (0 state, 1 removed) [state:varint length, then {@link SyncBinary} bytes]
+ *           kind:u8 (0 state, 1 removed, 2 state and view) [state:varint length, then {@link SyncBinary} bytes]
+ *           [view:string]     (kind 2: the view's JSON as the server stored it)
  * </pre>
  *
  * @param cursor the position to pull from next (opaque, for this device)
@@ -44,12 +45,75 @@ public record PullPage(List<Change> changes, String cursor, boolean more, boolea
   }
 
   /**
-   * One document's change.
-   *
-   * @param state its whole merge state (a tombstone when deleted); null when {@code removed}
-   * @param removed the device no longer receives it: drop the local copy (keep unsent local ops)
+   * One document's change: its whole merge state (a tombstone when deleted), or {@code removed}
+   * (the device no longer receives it: drop the local copy, keep unsent local ops). From a binary
+   * page the state stays bytes until {@link #state()} is asked for, and the view comes as the
+   * server stored it: a replica that has no copy yet stores both as they are, decoding nothing.
    */
-  public record Change(String collection, String id, long seq, Document state, boolean removed) {}
+  public static final class Change {
+    private final String collection;
+    private final String id;
+    private final long seq;
+    private final boolean removed;
+    private final byte[] stateBytes;
+    private final String viewJson;
+    private Document state;
+
+    /** A change with its decoded state (null when {@code removed}). */
+    public Change(String collection, String id, long seq, Document state, boolean removed) {
+      this(collection, id, seq, removed, state, null, null);
+    }
+
+    private Change(String collection, String id, long seq, boolean removed, Document state, byte[] stateBytes,
+        String viewJson) {
+      this.collection = collection;
+      this.id = id;
+      this.seq = seq;
+      this.removed = removed;
+      this.state = state;
+      this.stateBytes = stateBytes;
+      this.viewJson = viewJson;
+    }
+
+    public String collection() {
+      return collection;
+    }
+
+    public String id() {
+      return id;
+    }
+
+    public long seq() {
+      return seq;
+    }
+
+    public boolean removed() {
+      return removed;
+    }
+
+    /** The merge state, decoded on first use (null when removed); malformed bytes: {@link IllegalArgumentException}. */
+    public synchronized Document state() {
+      if (state == null && stateBytes != null) {
+        state = SyncBinary.decode(collection, id, stateBytes);
+      }
+      return state;
+    }
+
+    /** The state in the binary form as it came, or null (a JSON page, or built in code). */
+    public byte[] stateBytes() {
+      return stateBytes;
+    }
+
+    /** The view as the server stored it (null: deleted, or not sent); checked JSON text. */
+    public String viewJson() {
+      return viewJson;
+    }
+
+    @Override
+    public String toString() {
+      return collection + "/" + id + "@" + seq + (removed ? " removed" : "");
+    }
+  }
 
   /** Writes a binary page from stored states as they are (never decoded on the way). */
   public static final class Writer {
@@ -74,10 +138,18 @@ public record PullPage(List<Change> changes, String cursor, boolean more, boolea
 
     /** A changed document with its stored binary state. */
     public Writer state(String collection, String id, long seq, byte[] state) {
+      return state(collection, id, seq, state, null);
+    }
+
+    /** A changed document with its stored binary state and its stored view (null: deleted). */
+    public Writer state(String collection, String id, long seq, byte[] state, String viewJson) {
       head(collection, id, seq);
-      out.u8(0);
+      out.u8(viewJson == null ? 0 : 2);
       out.varint(state.length);
       out.bytes(state, 0, state.length);
+      if (viewJson != null) {
+        out.string(viewJson);
+      }
       return this;
     }
 
@@ -159,11 +231,15 @@ public record PullPage(List<Change> changes, String cursor, boolean more, boolea
       }
       seq += delta;
       int kind = in.u8("kind");
-      if (kind == 0) {
+      if (kind == 0 || kind == 2) {
         int len = in.length("state");
-        Document d = SyncBinary.decode(collection, id, body, in.pos, len);
+        byte[] raw = java.util.Arrays.copyOfRange(body, in.pos, in.pos + len);
         in.pos += len;
-        changes.add(new Change(collection, id, seq, d, false));
+        String view = kind == 2 ? in.string("view") : null;
+        if (view != null && (view.isEmpty() || view.charAt(0) != '{')) {
+          throw new IllegalArgumentException("pull page: change " + i + " has a view that is not a JSON object");
+        }
+        changes.add(new Change(collection, id, seq, false, null, raw, view));
       } else if (kind == 1) {
         changes.add(new Change(collection, id, seq, null, true));
       } else {

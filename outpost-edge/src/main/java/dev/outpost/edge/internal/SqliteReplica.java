@@ -159,7 +159,7 @@ public final class SqliteReplica implements Replica {
     return lastPullMillis;
   }
 
-  /** Pulled times more than the skew ahead of this device's clock (merged, but not adopted by it). */
+  /** Writes whose document held times more than the skew ahead of this device's clock (its clock is behind). */
   public long skewedPulls() {
     return skewedPulls.get();
   }
@@ -254,6 +254,16 @@ public final class SqliteReplica implements Replica {
     try {
       w = outbox.derive(txn -> {
         Document doc = readState(txn, rules.name(), id).orElseGet(() -> new Document(rules.name(), id));
+        // this write must be stamped after every write the document holds (pulled ones too): LWW
+        // then means "the write made knowing the other"
+        for (Hlc h : doc.seen().values()) {
+          try {
+            clock.receive(h);
+          } catch (ClockSkewException e) {
+            skewedPulls.incrementAndGet(); // this device's clock is far behind what its copy holds
+            clock.receiveChecked(h); // the server checked these times: stamp after them all the same
+          }
+        }
         List<Op> ops = makeOps.apply(doc);
         List<NewRecord> records = new ArrayList<>(ops.size());
         for (Op op : ops) {
@@ -304,7 +314,8 @@ public final class SqliteReplica implements Replica {
   // ---- pulled pages --------------------------------------------------------------------------------
 
   @Override
-  public List<Change> apply(PullPage page) {
+  public int apply(PullPage page) {
+    boolean observed = !observers.isEmpty();
     List<Change> changes = outbox.replicaWork(txn -> {
       long gen = generation;
       if (page.resync()) {
@@ -313,13 +324,16 @@ public final class SqliteReplica implements Replica {
         putMeta(txn, "resyncing", "1");
       }
       List<Change> out = new ArrayList<>();
+      java.util.Set<String> present = present(txn, page);
+      PreparedStatement upsert = txn.prepare(UPSERT);
+      PreparedStatement del = txn.prepare("DELETE FROM replica_docs WHERE collection = ? AND id = ?");
+      int batched = 0;
       for (PullPage.Change c : page.changes()) {
         if (!config.collections().containsKey(c.collection())) {
           continue; // a collection this replica does not keep
         }
         long number = change.incrementAndGet();
         if (c.removed()) {
-          PreparedStatement del = txn.prepare("DELETE FROM replica_docs WHERE collection = ? AND id = ?");
           del.setString(1, c.collection());
           del.setString(2, c.id());
           if (del.executeUpdate() > 0) {
@@ -327,21 +341,36 @@ public final class SqliteReplica implements Replica {
           }
           continue;
         }
-        Document local = readState(txn, c.collection(), c.id()).orElseGet(() -> new Document(c.collection(), c.id()));
-        ObjectNode before = local.view();
-        local.merge(c.state()); // local ops not yet acknowledged stay: merging only adds
-        for (Hlc h : c.state().seen().values()) {
-          try {
-            clock.receive(h);
-          } catch (ClockSkewException e) {
-            skewedPulls.incrementAndGet(); // merged all the same; this clock does not jump with it
-          }
+        Optional<Document> existing = present.contains(c.collection() + "/" + c.id())
+            ? readState(txn, c.collection(), c.id()) : Optional.empty();
+        byte[] state;
+        String view;
+        boolean changed;
+        if (existing.isEmpty() && c.stateBytes() != null && c.viewJson() != null) {
+          // no local copy (an initial sync) and the server sent its stored bytes and view: store
+          // them as they are, decoding nothing
+          state = c.stateBytes();
+          view = c.viewJson();
+          changed = true;
+        } else {
+          Document doc = existing.orElseGet(() -> new Document(c.collection(), c.id()));
+          String before = existing.isEmpty() ? null : doc.viewJson();
+          doc.merge(c.state()); // local ops not yet acknowledged stay: merging only adds
+          state = SyncBinary.encode(doc);
+          view = doc.viewJson();
+          changed = !java.util.Objects.equals(before, view);
         }
-        writeDoc(txn, local, number, gen);
-        ObjectNode after = local.view();
-        if (!java.util.Objects.equals(before, after)) {
-          out.add(new Change(c.collection(), c.id(), after, false, number));
+        bind(upsert, c.collection(), c.id(), state, view, number, gen);
+        upsert.addBatch();
+        if (++batched % 500 == 0) {
+          upsert.executeBatch();
         }
+        if (changed) {
+          out.add(new Change(c.collection(), c.id(), observed && view != null ? parse(view) : null, false, number));
+        }
+      }
+      if (batched % 500 != 0) {
+        upsert.executeBatch();
       }
       if (!page.more() && "1".equals(readMeta(txn.connection).get("resyncing"))) {
         PreparedStatement stale = txn.prepare("DELETE FROM replica_docs WHERE gen < ?");
@@ -352,7 +381,6 @@ public final class SqliteReplica implements Replica {
           LOG.info("resync finished: {} documents no longer in the subscription dropped", dropped);
         }
       }
-      putMeta(txn, "hlc_high", clock.last().toString()); // pulled times too: never stamp below them after a restart
       putMeta(txn, "cursor", page.cursor());
       putMeta(txn, "last_pull", Long.toString(config.clock().millis()));
       return out;
@@ -363,7 +391,50 @@ public final class SqliteReplica implements Replica {
     cursor = page.cursor();
     lastPullMillis = config.clock().millis();
     notifyLater(changes);
-    return changes;
+    return changes.size();
+  }
+
+  /**
+   * Which of the page's documents this replica holds, as "collection/id": one query per 500 ids
+   * instead of one per document (an initial sync holds none of them).
+   */
+  private java.util.Set<String> present(Txn txn, PullPage page) throws SQLException {
+    java.util.Set<String> out = new java.util.HashSet<>();
+    Map<String, List<String>> byCollection = new java.util.LinkedHashMap<>();
+    for (PullPage.Change c : page.changes()) {
+      if (!c.removed() && config.collections().containsKey(c.collection())) {
+        byCollection.computeIfAbsent(c.collection(), k -> new ArrayList<>()).add(c.id());
+      }
+    }
+    for (Map.Entry<String, List<String>> e : byCollection.entrySet()) {
+      List<String> ids = e.getValue();
+      for (int from = 0; from < ids.size(); from += 500) {
+        List<String> chunk = ids.subList(from, Math.min(ids.size(), from + 500));
+        // always 500 placeholders, the rest "" (no id is empty): one statement to cache, not 500
+        PreparedStatement s = txn.prepare(PRESENT);
+        s.setString(1, e.getKey());
+        for (int i = 0; i < 500; i++) {
+          s.setString(i + 2, i < chunk.size() ? chunk.get(i) : "");
+        }
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) {
+            out.add(e.getKey() + "/" + rs.getString(1));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private static final String PRESENT = "SELECT id FROM replica_docs WHERE collection = ? AND id IN (?"
+      + ", ?".repeat(499) + ")";
+
+  private static ObjectNode parse(String view) {
+    try {
+      return (ObjectNode) JSON.readTree(view);
+    } catch (IOException | ClassCastException e) {
+      throw new IllegalArgumentException("a pulled view is not a JSON object: " + e.getMessage(), e);
+    }
   }
 
   // ---- storage -------------------------------------------------------------------------------------
@@ -381,17 +452,24 @@ public final class SqliteReplica implements Replica {
     writeDoc(txn, d, number, generation);
   }
 
+  private static final String UPSERT = "INSERT INTO replica_docs (collection, id, state, view, change, gen)"
+      + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (collection, id) DO UPDATE SET state = excluded.state,"
+      + " view = excluded.view, change = excluded.change, gen = excluded.gen";
+
   private static void writeDoc(Txn txn, Document d, long number, long gen) throws SQLException {
-    PreparedStatement s = txn.prepare("INSERT INTO replica_docs (collection, id, state, view, change, gen)"
-        + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (collection, id) DO UPDATE SET state = excluded.state,"
-        + " view = excluded.view, change = excluded.change, gen = excluded.gen");
-    s.setString(1, d.collection());
-    s.setString(2, d.id());
-    s.setBytes(3, SyncBinary.encode(d));
-    s.setString(4, d.viewJson());
+    PreparedStatement s = txn.prepare(UPSERT);
+    bind(s, d.collection(), d.id(), SyncBinary.encode(d), d.viewJson(), number, gen);
+    s.executeUpdate();
+  }
+
+  private static void bind(PreparedStatement s, String collection, String id, byte[] state, String view, long number,
+      long gen) throws SQLException {
+    s.setString(1, collection);
+    s.setString(2, id);
+    s.setBytes(3, state);
+    s.setString(4, view);
     s.setLong(5, number);
     s.setLong(6, gen);
-    s.executeUpdate();
   }
 
   private static Map<String, String> readMeta(Connection c) throws SQLException {

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import dev.outpost.sqlite.Migrations;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -292,7 +291,7 @@ public final class StoreFile {
   }
 
   public static Connection connect(Path db) throws SQLException {
-    Connection c = DriverManager.getConnection("jdbc:sqlite:" + db.toAbsolutePath());
+    Connection c = dev.outpost.sqlite.SqliteFiles.open(db);
     try (Statement s = c.createStatement()) {
       s.execute("PRAGMA busy_timeout = 10000");
     }

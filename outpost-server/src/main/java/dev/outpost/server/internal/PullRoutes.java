@@ -123,7 +123,7 @@ public final class PullRoutes {
       PullPage.Writer w = new PullPage.Writer(cursor, more, resync, reason, page.size(), size);
       for (DocStore.StoredDoc d : page) {
         if (visible(collections, d, labels)) {
-          w.state(d.collection(), d.id(), d.seq(), d.stateBytes());
+          w.state(d.collection(), d.id(), d.seq(), d.stateBytes(), d.viewJson());
         } else {
           w.removed(d.collection(), d.id(), d.seq());
         }

@@ -6,7 +6,6 @@ import dev.outpost.sqlite.Migrations;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -121,7 +120,7 @@ public final class SqliteStore implements Store, JdbcAccess {
   }
 
   static Connection connect(Path file) throws SQLException {
-    Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+    Connection c = dev.outpost.sqlite.SqliteFiles.open(file);
     try (Statement s = c.createStatement()) {
       s.execute("PRAGMA busy_timeout=10000");
       s.execute("PRAGMA synchronous=FULL");
