@@ -29,7 +29,7 @@ final class AgentChild implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   final String device;
   private final Path dataDir;
-  private final List<String> flags;
+  private List<String> flags;
   private final ChildJvm jvm;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private volatile Endpoint endpoint;
@@ -37,6 +37,11 @@ final class AgentChild implements AutoCloseable {
   private volatile int kills;
 
   AgentChild(String device, Path dir, URI serverUrl, String token) throws IOException {
+    this(device, dir, serverUrl, token, List.of());
+  }
+
+  /** With more agent flags, e.g. {@code replica.config=FILE}. */
+  AgentChild(String device, Path dir, URI serverUrl, String token, List<String> more) throws IOException {
     this.device = device;
     this.dataDir = dir.resolve("data");
     Files.createDirectories(dir);
@@ -47,6 +52,11 @@ final class AgentChild implements AutoCloseable {
         "sync.request-timeout=2s", "sync.lease-timeout=5s", "sync.retry-initial=20ms",
         "sync.retry-cap=500ms", "sync.heartbeat-online=1s", "sync.heartbeat-offline-min=100ms",
         "sync.heartbeat-offline-max=500ms", "sync.health-report-interval=5s");
+    if (!more.isEmpty()) {
+      List<String> all = new ArrayList<>(this.flags);
+      all.addAll(more);
+      this.flags = List.copyOf(all);
+    }
   }
 
   /** Starts the agent and waits (bounded) until its API answers with the store's epoch. */

@@ -23,8 +23,13 @@ public final class ServerProcessMain {
     Path dataDir = Path.of(args[0]);
     int port = Integer.parseInt(args[1]);
     Path tokens = Path.of(args[3]);
-    OutpostServer server = OutpostServer.start(ServerConfig.builder()
-        .host("127.0.0.1").port(port).dataDir(dataDir).adminToken(args[2]).build());
+    // a sync config beside the data dir turns replicated documents on (ReplicaChaosTest)
+    Path sync = dataDir.resolveSibling("sync.yaml");
+    ServerConfig.Builder config = ServerConfig.builder().host("127.0.0.1").port(port).dataDir(dataDir).adminToken(args[2]);
+    if (Files.exists(sync)) {
+      config.syncCollections(dev.outpost.server.SyncCollections.read(sync));
+    }
+    OutpostServer server = OutpostServer.start(config.build());
     if (!Files.exists(tokens)) {
       StringBuilder sb = new StringBuilder();
       for (String device : Arrays.copyOfRange(args, 4, args.length)) {
