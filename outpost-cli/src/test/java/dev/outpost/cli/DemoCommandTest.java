@@ -43,7 +43,7 @@ class DemoCommandTest {
     assertThat(r.out()).contains("seed 99 (replay: --seed 99)", "online ", "backlog ", "delivered/s ",
         "outpost demo report: 2 devices, 2 s, chaos off, seed 99");
     assertThat(r.out().strip().lines().reduce((a, b) -> b).orElseThrow())
-        .isEqualTo("RESULT: OK (lost 0, duplicates 0)");
+        .isEqualTo("RESULT: OK (lost 0, duplicates 0, replicas converged)");
     assertThat(data.resolve("server")).isDirectory();
   }
 }

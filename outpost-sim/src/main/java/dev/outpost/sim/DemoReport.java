@@ -50,7 +50,8 @@ public record DemoReport(
     Latency telemetryLatency,
     long wireBytesUp,
     long retries,
-    Duration elapsed) {
+    Duration elapsed,
+    FieldTerminals.Report replicas) {
 
   /** Nearest-rank percentiles of a latency sample. */
   public record Latency(long count, Duration p50, Duration p99, Duration max) {}
@@ -76,9 +77,12 @@ public record DemoReport(
     return delivery.duplicates();
   }
 
-  /** The drain completed and the check found nothing lost, duplicated, reordered or altered. */
+  /**
+   * The drain completed, the check found nothing lost, duplicated, reordered or altered, and the
+   * field terminals' replicas (when there were any) converged with the server.
+   */
   public boolean ok() {
-    return drained && delivery.ok();
+    return drained && delivery.ok() && (replicas == null || replicas.ok());
   }
 
   /** 0 when {@link #ok()}, else 1: the {@code outpost demo} exit code. */
@@ -125,6 +129,13 @@ public record DemoReport(
     l.add(row("wire bytes/record", bytesPerRecord(), String.format(Locale.ROOT,
         "%,d B up in all, retries, heartbeats and health reports included", wireBytesUp)));
     l.add(row("retries", retries, "requests without an answer, sent again"));
+    if (replicas != null) {
+      l.add(rowText("replicas converged", replicas.converged() ? "yes" : "NO", String.format(Locale.ROOT,
+          "%d field terminals, %d documents, %d conflicts; stock down by %,d (taken %,d); back-office edit in the"
+          + " outage %s%s", replicas.terminals(), replicas.documents(), replicas.conflicts(), 10_000 - replicas.stockLeft(),
+          replicas.stockTaken(), replicas.backOfficeEditSeen() ? "reached every terminal" : "MISSING",
+          replicas.detail().isEmpty() ? "" : " (" + replicas.detail() + ")")));
+    }
     l.add(rowText("elapsed", human(elapsed), ""));
     l.add(resultLine());
     return l;
@@ -133,7 +144,8 @@ public record DemoReport(
   /** {@code RESULT: OK (lost 0, duplicates 0)} or {@code RESULT: FAILED (...)} naming what failed. */
   public String resultLine() {
     if (ok()) {
-      return String.format(Locale.ROOT, "RESULT: OK (lost %d, duplicates %d)", lost(), duplicates());
+      return String.format(Locale.ROOT, "RESULT: OK (lost %d, duplicates %d%s)", lost(), duplicates(),
+          replicas == null ? "" : ", replicas converged");
     }
     StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
         "RESULT: FAILED (lost %,d, duplicates %,d", lost(), duplicates()));
@@ -146,6 +158,10 @@ public record DemoReport(
     if (!drained) {
       sb.append(String.format(Locale.ROOT, ", not drained: %,d records on %d devices",
           undelivered.values().stream().mapToLong(Long::longValue).sum(), undelivered.size()));
+    }
+    if (replicas != null && !replicas.ok()) {
+      sb.append(", replicas ").append(replicas.converged() ? "converged but wrong" : "not converged")
+          .append(replicas.detail().isEmpty() ? "" : ": " + replicas.detail());
     }
     return sb.append(")").toString();
   }

@@ -2,7 +2,9 @@ package dev.outpost.sim;
 
 import dev.outpost.server.DeviceInfo;
 import dev.outpost.server.OutpostServer;
+import dev.outpost.core.wire.Protocol;
 import dev.outpost.server.ServerConfig;
+import dev.outpost.server.SyncCollections;
 import dev.outpost.sim.internal.DeliveryTally;
 import dev.outpost.sim.internal.LatencyTally;
 import dev.outpost.sim.internal.ReadBack;
@@ -91,12 +93,17 @@ public final class FleetDemo {
         config.devices(), config.duration().toSeconds(), config.chaos() ? "on" : "off",
         config.seed(), config.seed()));
     try (OutpostServer server = OutpostServer.start(ServerConfig.builder()
-        .host("127.0.0.1").port(0).dataDir(dir.resolve("server")).adminToken(admin).build())) {
+        .host("127.0.0.1").port(0).dataDir(dir.resolve("server")).adminToken(admin)
+        .syncCollections(SyncCollections.parse(FieldTerminals.SYNC_CONFIG, "the demo")).build())) {
       out.accept("server " + server.url() + ", data in " + dir + (temp ? " (deleted at the end)" : " (kept)"));
       InetSocketAddress target = new InetSocketAddress("127.0.0.1", server.port());
-      try (Fleet fleet = Fleet.start(config, target, server.devices()::add, dir.resolve("devices"), clock)) {
+      try (Fleet fleet = Fleet.start(config, target, server.devices()::add, dir.resolve("devices"), clock);
+          FieldTerminals terminals = FieldTerminals.start(2, target, admin, server.devices()::add,
+              dir.resolve("terminals"), config.seed())) {
+        out.accept("2 field terminals share work orders and a stock counter with the back office (two-way sync);"
+            + " the first loses its link from a third to two thirds of the run");
         LiveView view = new LiveView(fleet);
-        produce(fleet, view);
+        produce(fleet, view, terminals);
         fleet.stopProducing();
         fleet.heal();
         out.accept(String.format("t=%ds  producers stopped, network healed; draining (timeout %d s)",
@@ -109,29 +116,40 @@ public final class FleetDemo {
         DeliveryTally tally = new DeliveryTally();
         LatencyTally latency = new LatencyTally();
         readBack(server, admin, r -> {
+          if (r.topic().equals(Protocol.SYNC_TOPIC)) {
+            return; // the field terminals' document ops: checked by FieldTerminals.settle
+          }
           tally.add(r);
           latency.add(r);
         });
         DeliveryReport delivery = tally.report(fleet.ledger().entries());
         long resent = server.devices().list().stream().mapToLong(DeviceInfo::duplicates).sum();
+        FieldTerminals.Report replicas = terminals.settle(config.drainTimeout());
+        out.accept(replicas.converged() ? "field terminals converged with the server"
+            : "field terminals did not converge: " + replicas.detail());
         FleetSnapshot last = fleet.snapshot();
         return new DemoReport(config, fleet.produced(), fleet.appendFailures(), fleet.alertsProduced(),
             delivery, resent, last.deadLetters(), drained, drainTime, undelivered,
             fleet.longestOutage(), fleet.longestDownSeen(), fleet.chaosEpisodes(),
             latency.alerts(), latency.telemetry(), fleet.wireBytesUp(), fleet.retries(),
-            Duration.between(start, clock.instant()));
+            Duration.between(start, clock.instant()), replicas);
       }
     }
   }
 
-  /** Lets the fleet produce for the configured duration, printing one line per second. */
-  private void produce(Fleet fleet, LiveView view) throws InterruptedException {
+  /**
+   * Lets the fleet produce for the configured duration, printing one line per second; the field
+   * terminals work once a second.
+   */
+  private void produce(Fleet fleet, LiveView view, FieldTerminals terminals) throws InterruptedException, IOException {
     Instant end = fleet.startedAt().plus(config.duration());
     Instant nextLine = fleet.startedAt().plus(TICK);
+    double total = Math.max(1, config.duration().toMillis());
     while (clock.instant().isBefore(end)) {
       pauseUntil(min(nextLine, end));
       if (!clock.instant().isBefore(nextLine)) {
         view.print("");
+        terminals.tick(Duration.between(fleet.startedAt(), clock.instant()).toMillis() / total);
         nextLine = nextLine.plus(TICK);
       }
     }

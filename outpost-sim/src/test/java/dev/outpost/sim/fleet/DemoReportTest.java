@@ -59,6 +59,6 @@ class DemoReportTest {
         Duration.ofMillis(2400), left, new Fleet.Outage("dev-01", Duration.ofSeconds(7)),
         new Fleet.Outage("dev-01", Duration.ofSeconds(8)),
         Map.of(Fault.Kind.REFUSE, 2, Fault.Kind.LOSE_ANSWER, 3), LATENCY, LATENCY, 15_000, 12,
-        Duration.ofSeconds(60));
+        Duration.ofSeconds(60), null);
   }
 }

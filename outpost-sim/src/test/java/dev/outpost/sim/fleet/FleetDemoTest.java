@@ -53,7 +53,9 @@ class FleetDemoTest {
         .hasSizeGreaterThanOrEqualTo(4);
     assertThat(live).anyMatch(l -> l.contains("drained"));
     assertThat(live).allMatch(l -> l.chars().noneMatch(c -> c == 27), "no ANSI escapes");
-    assertThat(r.lines().getLast()).isEqualTo("RESULT: OK (lost 0, duplicates 0)");
+    assertThat(r.lines().getLast()).isEqualTo("RESULT: OK (lost 0, duplicates 0, replicas converged)");
+    assertThat(r.replicas().ok()).as(r.replicas().toString()).isTrue();
+    assertThat(r.replicas().backOfficeEditSeen()).isTrue();
     assertThat(String.join("\n", r.lines()))
         .contains("produced", "acknowledged", "stored", "lost", "duplicates", "longest outage",
             "alert latency", "telemetry latency", "wire bytes/record");
