@@ -3,17 +3,8 @@ package dev.outpost.sim;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.outpost.core.Backoff;
-import dev.outpost.core.LinkStateMachine;
-import dev.outpost.edge.Outbox;
-import dev.outpost.edge.OutboxConfig;
 import dev.outpost.edge.Replica;
 import dev.outpost.edge.ReplicaConfig;
-import dev.outpost.edge.http.HttpChangeFeed;
-import dev.outpost.edge.http.HttpTransport;
-import dev.outpost.edge.sync.Downlink;
-import dev.outpost.edge.sync.SyncConfig;
-import dev.outpost.edge.sync.SyncEngine;
 import dev.outpost.server.SyncCollections;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -22,7 +13,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,10 +63,7 @@ public final class FieldTerminals implements AutoCloseable {
     }
   }
 
-  private record Terminal(String id, FaultProxy proxy, Outbox outbox, Replica replica, SyncEngine engine,
-      Downlink downlink) {}
-
-  private final List<Terminal> terminals = new ArrayList<>();
+  private final List<ReplicaDevice> terminals = new ArrayList<>();
   private final URI server;
   private final String admin;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -106,27 +93,11 @@ public final class FieldTerminals implements AutoCloseable {
       t.backOffice("PATCH", "/v1/docs/stock/bolts", "{\"onHand\":{\"$inc\":" + STOCK + "}}");
       for (int i = 1; i <= count; i++) {
         String id = "terminal-" + i;
-        String token = register.apply(id);
-        FaultProxy proxy = FaultProxy.start(id, target);
-        SyncConfig sync = SyncConfig.builder(proxy.uri(), id, token)
-            .linger(Duration.ofMillis(20))
-            .connectTimeout(Duration.ofSeconds(1))
-            .requestTimeout(Duration.ofSeconds(3))
-            .retry(Duration.ofMillis(100), Duration.ofSeconds(1))
-            .heartbeat(Duration.ofSeconds(10), Duration.ofMillis(250), Duration.ofSeconds(1))
-            .linkPolicy(new LinkStateMachine.Policy(20, 0.3, Duration.ofMillis(1500), 3, Duration.ofSeconds(2)))
-            .build();
-        Outbox outbox = Outbox.open(dir.resolve(id), OutboxConfig.builder().build());
         ReplicaConfig.Builder rules = ReplicaConfig.builder(id);
         for (SyncCollections.Collection c : shared.all().values()) {
           rules.collection(c.rules()); // the terminals keep the server's rules
         }
-        Replica replica = Replica.open(outbox, rules.build());
-        SyncEngine engine = SyncEngine.builder(outbox, sync)
-            .transport(new HttpTransport(sync.transport(), Clock.systemUTC()), true).start();
-        Downlink downlink = Downlink.start(replica, new HttpChangeFeed(sync.transport()), engine.linkMonitor(),
-            new Downlink.Settings(1000, 100, Duration.ofSeconds(5), Backoff.exponential(Duration.ofMillis(100), 2)));
-        t.terminals.add(new Terminal(id, proxy, outbox, replica, engine, downlink));
+        t.terminals.add(ReplicaDevice.start(id, register.apply(id), target, dir.resolve(id), rules.build()));
       }
       return t;
     } catch (IOException | InterruptedException | RuntimeException e) {
@@ -150,7 +121,7 @@ public final class FieldTerminals implements AutoCloseable {
       outageOver = true;
       terminals.getFirst().proxy().heal();
     }
-    for (Terminal t : terminals) {
+    for (ReplicaDevice t : terminals) {
       Replica.Documents orders = t.replica().collection("workorders");
       t.replica().collection("stock").increment("bolts", "onHand", -1);
       taken++;
@@ -166,7 +137,7 @@ public final class FieldTerminals implements AutoCloseable {
 
   /** Heals every link, then waits up to {@code timeout} for every replica to equal the server. */
   public Report settle(Duration timeout) throws IOException, InterruptedException {
-    for (Terminal t : terminals) {
+    for (ReplicaDevice t : terminals) {
       t.proxy().heal();
     }
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -194,8 +165,8 @@ public final class FieldTerminals implements AutoCloseable {
 
   /** What differs between the replicas and the server ("" when nothing does, and nothing is unsent). */
   private String differences(Map<String, JsonNode> orders, Map<String, JsonNode> stock) {
-    for (Terminal t : terminals) {
-      long unsent = t.outbox().stats().pendingTotal() + t.outbox().stats().inFlight();
+    for (ReplicaDevice t : terminals) {
+      long unsent = t.unsent();
       if (unsent > 0) {
         return t.id() + " still has " + unsent + " writes to send";
       }
@@ -234,13 +205,7 @@ public final class FieldTerminals implements AutoCloseable {
 
   @Override
   public void close() {
-    for (Terminal t : terminals) {
-      t.downlink().close();
-      t.engine().close();
-      t.replica().close();
-      t.outbox().close();
-      t.proxy().close();
-    }
+    terminals.forEach(ReplicaDevice::close);
     http.close();
   }
 }

@@ -6,29 +6,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import dev.outpost.core.LinkStateMachine;
 import dev.outpost.core.sync.CollectionRules;
-import dev.outpost.edge.Outbox;
-import dev.outpost.edge.OutboxConfig;
 import dev.outpost.edge.Replica;
 import dev.outpost.edge.ReplicaConfig;
-import dev.outpost.edge.http.HttpChangeFeed;
-import dev.outpost.edge.http.HttpTransport;
-import dev.outpost.edge.sync.Downlink;
-import dev.outpost.edge.sync.SyncConfig;
-import dev.outpost.edge.sync.SyncEngine;
 import dev.outpost.server.OutpostServer;
 import dev.outpost.server.ServerConfig;
 import dev.outpost.server.SyncCollections;
 import dev.outpost.sim.Fault;
-import dev.outpost.sim.FaultProxy;
+import dev.outpost.sim.ReplicaDevice;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -71,20 +62,7 @@ class ReplicaConvergenceTest {
   @TempDir Path dir;
   OutpostServer server;
   HttpClient http;
-  final List<Device> devices = new ArrayList<>();
-
-  /** One device: its proxy, outbox, replica, uplink and downlink. */
-  record Device(String id, FaultProxy proxy, Outbox outbox, Replica replica, SyncEngine engine, Downlink downlink)
-      implements AutoCloseable {
-    @Override
-    public void close() throws Exception {
-      downlink.close();
-      engine.close();
-      replica.close();
-      outbox.close();
-      proxy.close();
-    }
-  }
+  final List<ReplicaDevice> devices = new ArrayList<>();
 
   @BeforeEach
   void start() throws Exception {
@@ -96,29 +74,14 @@ class ReplicaConvergenceTest {
     }
   }
 
-  private Device device(String id) throws Exception {
-    String token = server.devices().add(id);
-    FaultProxy proxy = FaultProxy.start(id, new InetSocketAddress("127.0.0.1", server.port()));
-    SyncConfig config = SyncConfig.builder(proxy.uri(), id, token)
-        .linger(Duration.ofMillis(20))
-        .connectTimeout(Duration.ofSeconds(1))
-        .requestTimeout(Duration.ofSeconds(3))
-        .retry(Duration.ofMillis(100), Duration.ofSeconds(1))
-        .heartbeat(Duration.ofSeconds(10), Duration.ofMillis(250), Duration.ofSeconds(1))
-        .linkPolicy(new LinkStateMachine.Policy(20, 0.3, Duration.ofMillis(1500), 3, Duration.ofSeconds(2)))
-        .build();
-    Outbox outbox = Outbox.open(dir.resolve(id), OutboxConfig.builder().build());
-    Replica replica = Replica.open(outbox, ReplicaConfig.builder(id).collection(ORDERS).collection(STOCK).build());
-    SyncEngine engine = SyncEngine.builder(outbox, config)
-        .transport(new HttpTransport(config.transport(), Clock.systemUTC()), true).start();
-    Downlink downlink = Downlink.start(replica, new HttpChangeFeed(config.transport()), engine.linkMonitor(),
-        new Downlink.Settings(1000, 100, Duration.ofSeconds(5), dev.outpost.core.Backoff.exponential(Duration.ofMillis(100), 2)));
-    return new Device(id, proxy, outbox, replica, engine, downlink);
+  private ReplicaDevice device(String id) throws Exception {
+    return ReplicaDevice.start(id, server.devices().add(id), new InetSocketAddress("127.0.0.1", server.port()),
+        dir.resolve(id), ReplicaConfig.builder(id).collection(ORDERS).collection(STOCK).build());
   }
 
   @AfterEach
   void stop() throws Exception {
-    for (Device d : devices) {
+    for (ReplicaDevice d : devices) {
       d.close();
     }
     http.close();
@@ -164,20 +127,20 @@ class ReplicaConvergenceTest {
     }
     // the back office's writes reach every replica
     Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-      for (Device d : devices) {
+      for (ReplicaDevice d : devices) {
         assertThat(d.replica().collection("orders").get("wo-5")).as(d.id()).isPresent();
         assertThat(d.replica().collection("stock").get("sku-3")).as(d.id()).isPresent();
       }
     });
 
     // each device is cut off, for a different number of its own writes; the back office writes meanwhile
-    for (Device d : devices) {
+    for (ReplicaDevice d : devices) {
       d.proxy().setFault(Fault.refuse());
     }
     int[] writes = {5, 20, 60};
     for (int round = 0; round < 60; round++) {
       for (int k = 0; k < devices.size(); k++) {
-        Device d = devices.get(k);
+        ReplicaDevice d = devices.get(k);
         if (round == writes[k]) {
           d.proxy().heal(); // this one's partition ends; it goes on writing online
         }
@@ -191,33 +154,33 @@ class ReplicaConvergenceTest {
         increments.merge(sku, -1L, Long::sum);
       }
     }
-    Device longest = devices.getLast();
+    ReplicaDevice longest = devices.getLast();
     assertThat(longest.outbox().stats().pendingTotal() + longest.outbox().stats().inFlight())
         .as("the device cut off all along still holds its ops").isPositive();
-    for (Device d : devices) {
+    for (ReplicaDevice d : devices) {
       d.proxy().heal();
     }
 
     // heal: every op acknowledged, every replica equal to the server, document by document
     Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-      for (Device d : devices) {
+      for (ReplicaDevice d : devices) {
         assertThat(d.outbox().stats().pendingTotal() + d.outbox().stats().inFlight()).as(d.id() + " unsent ops").isZero();
       }
       for (String o : orders) {
         JsonNode onServer = admin("GET", "/v1/docs/orders/" + o, null);
-        for (Device d : devices) {
+        for (ReplicaDevice d : devices) {
           assertThat(d.replica().collection("orders").get(o).orElse(null)).as(d.id() + " orders/" + o)
               .isEqualTo(onServer == null ? null : onServer.path("doc"));
         }
       }
       for (String s : skus) {
         JsonNode onServer = admin("GET", "/v1/docs/stock/" + s, null).path("doc");
-        for (Device d : devices) {
+        for (ReplicaDevice d : devices) {
           assertThat(d.replica().collection("stock").get(s).orElseThrow()).as(d.id() + " stock/" + s).isEqualTo(onServer);
         }
       }
     });
-    for (Device d : devices) {
+    for (ReplicaDevice d : devices) {
       assertThat(d.outbox().stats().deadLetters()).as(d.id() + ": no op refused").isZero();
     }
     long fromDevices = 0;
@@ -235,7 +198,7 @@ class ReplicaConvergenceTest {
   }
 
   /** One random write of {@code d}, offline or not; increments are counted. */
-  private static void localWrite(Device d, Random rnd, String[] orders, String[] skus, Map<String, Long> increments) {
+  private static void localWrite(ReplicaDevice d, Random rnd, String[] orders, String[] skus, Map<String, Long> increments) {
     Replica.Documents o = d.replica().collection("orders");
     String id = orders[rnd.nextInt(orders.length)];
     switch (rnd.nextInt(10)) {
@@ -262,8 +225,8 @@ class ReplicaConvergenceTest {
 
   @Test
   void aWriteOnOneDeviceIsReadOnAnotherWithinASecond() throws Exception {
-    Device a = devices.get(0);
-    Device b = devices.get(1);
+    ReplicaDevice a = devices.get(0);
+    ReplicaDevice b = devices.get(1);
     long[] millis = new long[30];
     for (int i = 0; i < millis.length; i++) {
       String value = "v" + i;
