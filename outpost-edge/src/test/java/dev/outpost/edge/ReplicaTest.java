@@ -153,6 +153,29 @@ class ReplicaTest {
   }
 
   @Test
+  void aLocalWriteTheServerRefusesIsTakenBackAtTheNextPullAndTheOthersKept() {
+    Replica.Documents orders = replica.collection("orders");
+    Document server = doc("wo-1", "open"); // what the server has
+    replica.apply(new PullPage(List.of(change(server, 1)), "C1", false, false, null));
+    orders.patch("wo-1", json("{\"status\":\"refused-one\"}"));
+    orders.put("wo-2", json("{\"status\":\"mine\"}")); // a document only this device wrote, refused too
+    orders.patch("wo-1", json("{\"note\":\"kept\"}"));
+    // the uplink sends the first two; the server refuses them (they land in the dead letters)
+    Lease lease = outbox.lease(LeaseRequest.of(2));
+    assertThat(lease.messages()).hasSize(2);
+    outbox.reject(Map.of(lease.messages().get(0).seq(), "orders.status: refused by a rule",
+        lease.messages().get(1).seq(), "not allowed"));
+    assertThat(orders.get("wo-1").orElseThrow().path("status").asText()).as("until the next pull").isEqualTo("refused-one");
+
+    replica.apply(new PullPage(List.of(), "C2", false, false, null));
+    assertThat(orders.get("wo-1").orElseThrow().toString()).as("the server's state, with the write still waiting")
+        .isEqualTo("{\"note\":\"kept\",\"status\":\"open\"}");
+    assertThat(orders.get("wo-2")).as("never on the server: gone").isEmpty();
+    assertThat(pendingOps()).as("the write not refused still goes up").hasSize(1);
+    assertThat(outbox.deadLetters(0, 10)).hasSize(2);
+  }
+
+  @Test
   void removalsAndAResyncDropWhatTheDeviceNoLongerReceivesButKeepLocalWrites() {
     Document a = doc("wo-a", "open");
     Document b = doc("wo-b", "open");

@@ -81,12 +81,14 @@ public final class Schema {
 
   /**
    * The replica's tables: each document's merge state (SyncBinary) and view (null: deleted), the
-   * number of its last local change, and the snapshot generation that last wrote it; and the
-   * replica's settings (node id, cursor, last pull, highest HLC issued, generation).
+   * number of its last local change, the snapshot generation that last wrote it, and the server's
+   * state as last pulled while local writes are on top of it (null: the local state is the
+   * server's); and the replica's settings (node id, cursor, last pull, highest HLC issued,
+   * generation, the last dead letter looked at).
    */
   static final String[] REPLICA = {
     "CREATE TABLE IF NOT EXISTS replica_docs (collection TEXT NOT NULL, id TEXT NOT NULL, state BLOB NOT NULL,"
-        + " view TEXT, change INTEGER NOT NULL, gen INTEGER NOT NULL, PRIMARY KEY (collection, id))",
+        + " view TEXT, change INTEGER NOT NULL, gen INTEGER NOT NULL, server_state BLOB, PRIMARY KEY (collection, id))",
     "CREATE INDEX IF NOT EXISTS replica_docs_change ON replica_docs (change)",
     "CREATE TABLE IF NOT EXISTS replica_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
   };

@@ -276,6 +276,7 @@ public final class SqliteReplica implements Replica {
         }
         rules.checkSize(id, doc);
         long number = change.incrementAndGet();
+        keepServerState(txn, rules.name(), id);
         writeDoc(txn, doc, number);
         putMeta(txn, "hlc_high", clock.last().toString());
         ObjectNode view = doc.view();
@@ -360,7 +361,11 @@ public final class SqliteReplica implements Replica {
           view = doc.viewJson();
           changed = !java.util.Objects.equals(before, view);
         }
+        // the server's state as pulled stays beside a local state that has local writes on top of it
+        byte[] pulled = c.stateBytes() != null ? c.stateBytes() : existing.isEmpty() ? null : SyncBinary.encode(c.state());
+        byte[] server = existing.isEmpty() || java.util.Arrays.equals(state, pulled) ? null : pulled;
         bind(upsert, c.collection(), c.id(), state, view, number, gen);
+        upsert.setBytes(7, server);
         upsert.addBatch();
         if (++batched % 500 == 0) {
           upsert.executeBatch();
@@ -372,6 +377,7 @@ public final class SqliteReplica implements Replica {
       if (batched % 500 != 0) {
         upsert.executeBatch();
       }
+      out.addAll(reconcile(txn));
       if (!page.more() && "1".equals(readMeta(txn.connection).get("resyncing"))) {
         PreparedStatement stale = txn.prepare("DELETE FROM replica_docs WHERE gen < ?");
         stale.setLong(1, gen);
@@ -452,14 +458,102 @@ public final class SqliteReplica implements Replica {
     writeDoc(txn, d, number, generation);
   }
 
-  private static final String UPSERT = "INSERT INTO replica_docs (collection, id, state, view, change, gen)"
-      + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (collection, id) DO UPDATE SET state = excluded.state,"
+  private static final String UPSERT = "INSERT INTO replica_docs (collection, id, state, view, change, gen, server_state)"
+      + " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (collection, id) DO UPDATE SET state = excluded.state,"
+      + " view = excluded.view, change = excluded.change, gen = excluded.gen, server_state = excluded.server_state";
+  /** A local write: the server state column is kept as it is (see {@link #keepServerState}). */
+  private static final String WRITE_LOCAL = "INSERT INTO replica_docs (collection, id, state, view, change, gen,"
+      + " server_state) VALUES (?, ?, ?, ?, ?, ?, x'') ON CONFLICT (collection, id) DO UPDATE SET state = excluded.state,"
       + " view = excluded.view, change = excluded.change, gen = excluded.gen";
 
   private static void writeDoc(Txn txn, Document d, long number, long gen) throws SQLException {
-    PreparedStatement s = txn.prepare(UPSERT);
+    PreparedStatement s = txn.prepare(WRITE_LOCAL);
     bind(s, d.collection(), d.id(), SyncBinary.encode(d), d.viewJson(), number, gen);
     s.executeUpdate();
+  }
+
+  /**
+   * Before the first local write on top of the server's state, keeps that state aside: if the
+   * server refuses one of the local ops, the document is rebuilt from it (see {@link #reconcile}).
+   * A document first written here has an empty one (set by {@link #WRITE_LOCAL}'s insert).
+   */
+  private static void keepServerState(Txn txn, String collection, String id) throws SQLException {
+    PreparedStatement s = txn.prepare("UPDATE replica_docs SET server_state = state WHERE collection = ? AND id = ?"
+        + " AND server_state IS NULL");
+    s.setString(1, collection);
+    s.setString(2, id);
+    s.executeUpdate();
+  }
+
+  /**
+   * Documents whose local op the server refused (dead letters of the {@code $sync} topic since the
+   * last look): each is rebuilt from the server's state as last pulled plus the local ops still in
+   * the outbox, so it shows the server's state again, local writes not refused kept. Returns the
+   * documents it changed.
+   */
+  private List<Change> reconcile(Txn txn) throws SQLException {
+    long seen = Long.parseLong(readMeta(txn.connection).getOrDefault("dead_seen", "0"));
+    java.util.Set<String> refused = new java.util.TreeSet<>();
+    long last = seen;
+    PreparedStatement dead = txn.prepare("SELECT seq, payload FROM dead_letters WHERE seq > ? AND topic = ? ORDER BY seq");
+    dead.setLong(1, seen);
+    dead.setString(2, Protocol.SYNC_TOPIC);
+    try (ResultSet rs = dead.executeQuery()) {
+      while (rs.next()) {
+        last = rs.getLong(1);
+        try {
+          Op op = SyncJson.decodeOp(rs.getBytes(2));
+          refused.add(op.collection() + "/" + op.id());
+        } catch (IllegalArgumentException e) {
+          // not an op of ours: nothing to rebuild
+        }
+      }
+    }
+    if (refused.isEmpty()) {
+      if (last != seen) {
+        putMeta(txn, "dead_seen", Long.toString(last));
+      }
+      return List.of();
+    }
+    // the local ops still in the outbox, by document, in order
+    Map<String, List<Op>> pending = new java.util.HashMap<>();
+    PreparedStatement ops = txn.prepare("SELECT payload FROM records WHERE topic = ? ORDER BY seq");
+    ops.setString(1, Protocol.SYNC_TOPIC);
+    try (ResultSet rs = ops.executeQuery()) {
+      while (rs.next()) {
+        Op op = SyncJson.decodeOp(rs.getBytes(1));
+        String key = op.collection() + "/" + op.id();
+        if (refused.contains(key)) {
+          pending.computeIfAbsent(key, k -> new ArrayList<>()).add(op);
+        }
+      }
+    }
+    List<Change> out = new ArrayList<>();
+    for (String key : refused) {
+      int slash = key.indexOf('/');
+      String collection = key.substring(0, slash);
+      String id = key.substring(slash + 1);
+      PreparedStatement s = txn.prepare("SELECT server_state, state FROM replica_docs WHERE collection = ? AND id = ?");
+      s.setString(1, collection);
+      s.setString(2, id);
+      byte[] server;
+      try (ResultSet rs = s.executeQuery()) {
+        if (!rs.next()) {
+          continue;
+        }
+        // null: no local write since the last pull, the state is the server's; empty: never pulled
+        server = rs.getBytes(1) != null ? rs.getBytes(1) : rs.getBytes(2);
+      }
+      Document rebuilt = server.length > 0 ? SyncBinary.decode(collection, id, server) : new Document(collection, id);
+      pending.getOrDefault(key, List.of()).forEach(rebuilt::apply);
+      long number = change.incrementAndGet();
+      writeDoc(txn, rebuilt, number);
+      out.add(new Change(collection, id, rebuilt.view(), false, number));
+      LOG.info("{}: a local write the server refused was taken back; the document shows the server's state{}", key,
+          pending.containsKey(key) ? " with the local writes still waiting" : "");
+    }
+    putMeta(txn, "dead_seen", Long.toString(last));
+    return out;
   }
 
   private static void bind(PreparedStatement s, String collection, String id, byte[] state, String view, long number,
