@@ -1,11 +1,9 @@
 package dev.outpost.edge.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.outpost.edge.Outbox;
 import dev.outpost.edge.OutboxConfig;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +12,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -134,36 +131,9 @@ class CrashRecoveryTest {
     }
   }
 
-  /**
-   * Starts the child, waits for {@code killAfter} acknowledged lines, SIGKILLs it, returns all
-   * lines. The child writes to a file, read after it died: reading a pipe lost its tail whenever
-   * {@code destroyForcibly} closed the stream before the reader had drained it, and with it
-   * the "T seq" lines of an ack that may have committed.
-   */
   private List<String> runAndKill(int run, int threads, int killAfter) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-        "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-        CrashingAppender.class.getName(), dir.toString(), "r" + run, Integer.toString(threads));
-    pb.redirectError(dir.resolveSibling(dir.getFileName() + "-child-" + run + ".err").toFile());
-    Path out = dir.resolveSibling(dir.getFileName() + "-child-" + run + ".out");
-    pb.redirectOutput(out.toFile());
-    Process child = pb.start();
-    try {
-      await().atMost(Duration.ofSeconds(30)).until(() -> lineCount(out) > killAfter || !child.isAlive());
-      assertThat(child.isAlive()).as("child still appending (see %s-child-%d.err)", dir, run).isTrue();
-    } finally {
-      child.destroyForcibly();
-      child.waitFor();
-    }
-    // a line cut by the kill matches no pattern and is ignored
-    return Files.readAllLines(out, StandardCharsets.UTF_8);
-  }
-
-  private static long lineCount(Path out) throws IOException {
-    try (java.util.stream.Stream<String> lines = Files.lines(out, StandardCharsets.UTF_8)) {
-      return lines.count();
-    }
+    return KilledChild.runAndKill(dir, "child-" + run, CrashingAppender.class,
+        List.of(dir.toString(), "r" + run, Integer.toString(threads)), killAfter);
   }
 
   static Map<Long, String> readAll(Path dir) throws SQLException {

@@ -1,7 +1,6 @@
 package dev.outpost.edge.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.outpost.core.sync.Document;
 import dev.outpost.core.sync.Op;
@@ -12,15 +11,11 @@ import dev.outpost.edge.Outbox;
 import dev.outpost.edge.OutboxConfig;
 import dev.outpost.edge.Replica;
 import dev.outpost.edge.ReplicaConfig;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -99,27 +94,7 @@ class ReplicaCrashTest {
   }
 
   private List<String> runAndKill(int run, int threads, int killAfter) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-        "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-        CrashingReplicaWriter.class.getName(), dir.toString(), Integer.toString(threads));
-    pb.redirectError(dir.resolveSibling(dir.getFileName() + "-replica-child-" + run + ".err").toFile());
-    Path out = dir.resolveSibling(dir.getFileName() + "-replica-child-" + run + ".out");
-    pb.redirectOutput(out.toFile());
-    Process child = pb.start();
-    try {
-      await().atMost(Duration.ofSeconds(30)).until(() -> lineCount(out) > killAfter || !child.isAlive());
-      assertThat(child.isAlive()).as("child still writing (see %s-replica-child-%d.err)", dir, run).isTrue();
-    } finally {
-      child.destroyForcibly();
-      child.waitFor();
-    }
-    return Files.readAllLines(out, StandardCharsets.UTF_8);
-  }
-
-  private static long lineCount(Path out) throws IOException {
-    try (java.util.stream.Stream<String> lines = Files.lines(out, StandardCharsets.UTF_8)) {
-      return lines.count();
-    }
+    return KilledChild.runAndKill(dir, "replica-child-" + run, CrashingReplicaWriter.class,
+        List.of(dir.toString(), Integer.toString(threads)), killAfter);
   }
 }
