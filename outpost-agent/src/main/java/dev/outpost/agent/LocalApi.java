@@ -251,6 +251,8 @@ public final class LocalApi implements AutoCloseable {
         r.putNull("data_age_ms");
       }
       r.put("last_change", replica.lastChange());
+      ObjectNode pending = r.putObject("pending_ops");
+      replica.pendingOps().forEach(pending::put);
     }
     return doc;
   }

@@ -104,6 +104,10 @@ public final class StatusDocument {
       JsonNode age = replica.path("data_age_ms");
       row(sb, "replica", (age.isNumber() ? "data pulled " + age.asLong() / 1000 + " s ago" : "never pulled yet")
           + "  (node " + replica.path("node").asText() + ", local change " + replica.path("last_change").asLong() + ")");
+      StringBuilder pending = new StringBuilder();
+      replica.path("pending_ops").properties().forEach(e -> pending.append(pending.isEmpty() ? "" : ", ")
+          .append(e.getKey()).append(' ').append(e.getValue().asLong()));
+      row(sb, "unsent writes", pending.isEmpty() ? "-" : pending.toString());
     }
     JsonNode c = doc.path("counters");
     row(sb, "ever", c.path("evicted").asLong() + " evicted, " + c.path("expired").asLong() + " expired, "

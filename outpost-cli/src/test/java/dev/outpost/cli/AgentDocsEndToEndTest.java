@@ -106,7 +106,8 @@ class AgentDocsEndToEndTest {
     JsonNode status = json(local("GET", "/v1/status", null));
     assertThat(status.path("replica").path("last_pull_at").asLong()).isPositive();
     assertThat(status.path("replica").path("data_age_ms").isNumber()).isTrue();
-    assertThat(StatusDocument.table(status)).contains("replica").contains("data pulled");
+    assertThat(StatusDocument.table(status)).contains("replica").contains("data pulled").contains("unsent writes");
+    assertThat(status.path("replica").path("pending_ops").has("orders")).isTrue();
   }
 
   @Test

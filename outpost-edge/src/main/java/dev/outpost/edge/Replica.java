@@ -63,6 +63,12 @@ public interface Replica extends AutoCloseable {
    */
   List<Change> changesAfter(String collection, long after, int limit);
 
+  /**
+   * Local writes not yet acknowledged by the server, by collection (every configured collection,
+   * 0 when none wait): with {@link #lastPullMillis()}, how far this copy is from the server's.
+   */
+  Map<String, Long> pendingOps();
+
   /** The newest local change number handed out (0 before any). */
   long lastChange();
 

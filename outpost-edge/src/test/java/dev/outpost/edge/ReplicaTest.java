@@ -96,6 +96,7 @@ class ReplicaTest {
     ops.forEach(rebuilt::apply);
     assertThat(rebuilt.view().toString()).isEqualTo("{\"qty\":3,\"status\":\"done\"}");
 
+    assertThat(replica.pendingOps()).isEqualTo(Map.of("orders", 6L, "prices", 0L));
     assertThat(orders.delete("wo-1")).isTrue();
     assertThat(orders.get("wo-1")).isEmpty();
     assertThat(orders.delete("wo-1")).as("already gone: nothing queued").isFalse();

@@ -56,6 +56,8 @@ public final class SqliteReplica implements Replica {
   private static final Logger LOG = LoggerFactory.getLogger(SqliteReplica.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String COLUMNS = "collection, id, state, view";
+  /** The header each op record carries: its collection. */
+  static final String COLLECTION_HEADER = "collection";
 
   private final SqliteOutbox outbox;
   private final ReplicaConfig config;
@@ -269,7 +271,9 @@ public final class SqliteReplica implements Replica {
         for (Op op : ops) {
           rules.check(op);
           doc.apply(op);
-          records.add(new NewRecord(Protocol.SYNC_TOPIC, SyncJson.encode(op), c.priority()));
+          // the collection rides along as a header: the pending count per collection groups by it
+          records.add(new NewRecord(Protocol.SYNC_TOPIC, SyncJson.encode(op), c.priority(),
+              Map.of(COLLECTION_HEADER, rules.name()), null));
         }
         if (ops.isEmpty()) {
           return new dev.outpost.edge.internal.Op.Derived.Made<>(List.of(), (Written) null);
@@ -663,6 +667,30 @@ public final class SqliteReplica implements Replica {
         throw new OutboxStorageException("replica changes of " + collection + " failed: " + e.getMessage(), e);
       }
     }
+  }
+
+  @Override
+  public Map<String, Long> pendingOps() {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    config.collections().keySet().forEach(c -> out.put(c, 0L));
+    synchronized (read) {
+      try (PreparedStatement s = read.prepareStatement("SELECT headers, count(*) FROM records WHERE topic = ?"
+          + " AND state IN (" + Schema.PENDING + ", " + Schema.LEASED + ") GROUP BY headers")) {
+        s.setString(1, Protocol.SYNC_TOPIC);
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) {
+            byte[] h = rs.getBytes(1);
+            String collection = h == null ? null : HeaderCodec.decode(h).get(COLLECTION_HEADER);
+            if (collection != null) {
+              out.merge(collection, rs.getLong(2), Long::sum);
+            }
+          }
+        }
+      } catch (SQLException e) {
+        throw new OutboxStorageException("counting the replica's pending ops failed: " + e.getMessage(), e);
+      }
+    }
+    return out;
   }
 
   @Override
