@@ -251,6 +251,7 @@ public final class LocalApi implements AutoCloseable {
         r.putNull("data_age_ms");
       }
       r.put("last_change", replica.lastChange());
+      r.put("clock_behind_writes", replica.skewedWrites());
       ObjectNode pending = r.putObject("pending_ops");
       replica.pendingOps().forEach(pending::put);
     }

@@ -69,6 +69,12 @@ public interface Replica extends AutoCloseable {
    */
   Map<String, Long> pendingOps();
 
+  /**
+   * Local writes whose document held times more than the max skew ahead of this device's clock:
+   * its clock is far behind (a reset real-time clock); they were stamped after those times anyway.
+   */
+  long skewedWrites();
+
   /** The newest local change number handed out (0 before any). */
   long lastChange();
 

@@ -238,6 +238,7 @@ class ReplicaTest {
     replica.collection("orders").patch("wo-2", json("{\"status\":\"mine\"}"));
     Hlc next = pendingOps().getLast().hlc();
     assertThat(next.compareTo(ahead.version())).as("after the pulled write").isPositive();
+    assertThat(replica.skewedWrites()).as("a clock in 1970 is far behind what the copy holds: counted").isPositive();
     assertThat(replica.collection("orders").get("wo-2").orElseThrow().path("status").asText())
         .as("the local write wins over the one it was made knowing").isEqualTo("mine");
     assertThatThrownBy(() -> Replica.open(outbox, ReplicaConfig.builder("gw-9").collection(ORDERS).build()))

@@ -1,6 +1,5 @@
 package dev.outpost.core.sync;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Objects;
 import java.util.Set;
 

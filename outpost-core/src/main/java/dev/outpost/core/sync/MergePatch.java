@@ -21,17 +21,12 @@ public final class MergePatch {
 
   /** A patch that makes the register fields exactly {@code fields}; counters and sets stay. */
   public static Op replace(Document doc, ObjectNode fields, CollectionRules rules, HlcClock clock) {
+    checkRegisters(fields, rules);
     Map<String, JsonNode> patch = new HashMap<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = fields.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
-      String f = e.getKey();
-      if (rules.counters().contains(f) || rules.sets().contains(f)) {
-        throw new IllegalArgumentException(rules.name() + "." + f + " is a " + (rules.counters().contains(f)
-            ? "counter" : "set") + ": PUT replaces register fields only; change it with PATCH and "
-            + (rules.counters().contains(f) ? "{\"$inc\": n}" : "{\"$add\": [..]} / {\"$remove\": [..]}"));
-      }
-      SyncJson.checkValue(e.getValue(), rules.name() + "." + f);
-      patch.put(f, e.getValue());
+      SyncJson.checkValue(e.getValue(), rules.name() + "." + e.getKey());
+      patch.put(e.getKey(), e.getValue());
     }
     ObjectNode view = doc.view();
     if (view != null) {
@@ -42,6 +37,21 @@ public final class MergePatch {
       });
     }
     return doc.patch(clock.now(), patch);
+  }
+
+  /**
+   * Refuses a counter or set field among {@code fields}, naming it and how to change it: PUT, an
+   * import and a patch op set register fields only.
+   */
+  public static void checkRegisters(ObjectNode fields, CollectionRules rules) {
+    for (Iterator<String> it = fields.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (rules.counters().contains(f) || rules.sets().contains(f)) {
+        throw new IllegalArgumentException(rules.name() + "." + f + " is a " + (rules.counters().contains(f)
+            ? "counter" : "set") + ": PUT replaces register fields only; change it with PATCH and "
+            + (rules.counters().contains(f) ? "{\"$inc\": n}" : "{\"$add\": [..]} / {\"$remove\": [..]}"));
+      }
+    }
   }
 
   /** The ops of a merge patch (the register changes first, as one patch), in order. */

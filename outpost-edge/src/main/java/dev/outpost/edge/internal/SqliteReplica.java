@@ -55,7 +55,6 @@ import org.slf4j.LoggerFactory;
 public final class SqliteReplica implements Replica {
   private static final Logger LOG = LoggerFactory.getLogger(SqliteReplica.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String COLUMNS = "collection, id, state, view";
   /** The header each op record carries: its collection. */
   static final String COLLECTION_HEADER = "collection";
 
@@ -68,7 +67,7 @@ public final class SqliteReplica implements Replica {
   private final List<Observer> observers = new CopyOnWriteArrayList<>();
   /** The last local change number handed out; used on the writer thread only (gaps are fine). */
   private final AtomicLong change;
-  private final AtomicLong skewedPulls = new AtomicLong();
+  private final AtomicLong skewedWrites = new AtomicLong();
   private volatile String cursor;
   private volatile long lastPullMillis;
   private volatile long generation;
@@ -162,8 +161,9 @@ public final class SqliteReplica implements Replica {
   }
 
   /** Writes whose document held times more than the skew ahead of this device's clock (its clock is behind). */
-  public long skewedPulls() {
-    return skewedPulls.get();
+  @Override
+  public long skewedWrites() {
+    return skewedWrites.get();
   }
 
   @Override
@@ -262,7 +262,7 @@ public final class SqliteReplica implements Replica {
           try {
             clock.receive(h);
           } catch (ClockSkewException e) {
-            skewedPulls.incrementAndGet(); // this device's clock is far behind what its copy holds
+            skewedWrites.incrementAndGet(); // this device's clock is far behind what its copy holds
             clock.receiveChecked(h); // the server checked these times: stamp after them all the same
           }
         }

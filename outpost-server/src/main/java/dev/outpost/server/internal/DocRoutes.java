@@ -167,15 +167,12 @@ public final class DocRoutes {
     write(res, rules, id, doc -> List.of(replace(rules, doc, body)));
   }
 
-  /** PUT replaces register fields only: counters and sets change with PATCH. */
+  /** PUT replaces register fields only: counters and sets change with PATCH (400 naming the field). */
   private static void checkRegistersOnly(CollectionRules rules, ObjectNode fields) {
-    for (Iterator<String> it = fields.fieldNames(); it.hasNext(); ) {
-      String f = it.next();
-      if (rules.counters().contains(f) || rules.sets().contains(f)) {
-        throw ApiException.badRequest("bad_field", rules.name() + "." + f + " is a " + (rules.counters().contains(f)
-            ? "counter" : "set") + ": PUT replaces register fields only; change it with PATCH and "
-            + (rules.counters().contains(f) ? "{\"$inc\": n}" : "{\"$add\": [..]} / {\"$remove\": [..]}"));
-      }
+    try {
+      MergePatch.checkRegisters(fields, rules);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest("bad_field", e.getMessage());
     }
   }
 

@@ -1,6 +1,5 @@
 package dev.outpost.server.internal;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.core.sync.Document;
 import dev.outpost.core.sync.Op;
 import dev.outpost.core.sync.ServerMerge;
