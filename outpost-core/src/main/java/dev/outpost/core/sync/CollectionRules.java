@@ -93,12 +93,34 @@ public record CollectionRules(String name, Conflict conflict, Set<String> counte
   public void checkSize(String id, Document doc) {
     String view = maxDocBytes > 0 ? doc.viewJson() : null;
     if (view != null) {
-      int bytes = view.length() <= maxDocBytes / 3 ? view.length() // no char takes more than 3 bytes
-          : view.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+      int bytes = utf8Length(view);
       if (bytes > maxDocBytes) {
         throw new IllegalArgumentException(name + "/" + id + " would be " + bytes + " bytes, over the collection's"
             + " max_doc_bytes of " + maxDocBytes);
       }
+      doc.viewBytesAtMost(bytes);
     }
   }
+
+  /** The UTF-8 size of {@code s} as {@link String#getBytes} would encode it, without encoding it. */
+  static int utf8Length(String s) {
+    int n = s.length();
+    int bytes = 0;
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        bytes++;
+      } else if (c < 0x800) {
+        bytes += 2;
+      } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+        bytes += 4;
+        i++;
+      } else {
+        bytes += Character.isSurrogate(c) ? 1 : 3; // an unpaired surrogate is encoded as '?'
+      }
+    }
+    return bytes;
+  }
+
+
 }

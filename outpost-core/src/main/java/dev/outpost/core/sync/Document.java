@@ -93,6 +93,11 @@ public final class Document {
   /** {@link #viewJson()} until the next change (the server writes it and checks its size: once each). */
   private String viewJson;
   private boolean viewJsonKnown;
+  /**
+   * At least the UTF-8 size of {@link #viewJson()} while the document exists; -1 when not known.
+   * Lets the server's size check skip serializing the view for an op that cannot reach the limit.
+   */
+  private int viewBytesAtMost = -1;
 
   public Document(String collection, String id) {
     this.collection = Objects.requireNonNull(collection, "collection");
@@ -157,6 +162,7 @@ public final class Document {
       throw new IllegalArgumentException("op for " + op.collection() + "/" + op.id() + " applied to " + collection + "/" + id);
     }
     viewJsonKnown = false;
+    viewBytesAtMost = -1;
     Hlc hlc = op.hlc();
     switch (op) {
       case Op.Patch p -> {
@@ -198,6 +204,7 @@ public final class Document {
       throw new IllegalArgumentException("cannot merge " + other.collection + "/" + other.id + " into " + collection + "/" + id);
     }
     viewJsonKnown = false;
+    viewBytesAtMost = -1;
     other.registers.forEach(this::write);
     other.counters.forEach((field, byNode) -> {
       TreeMap<String, Totals> mine = counters.computeIfAbsent(field, f -> new TreeMap<>());
@@ -231,6 +238,20 @@ public final class Document {
     deletedTotals.clear();
     deletedAt = null;
     merge(snapshot);
+  }
+
+  /**
+   * Tells the document that its view, as it is now, takes at most {@code utf8Bytes} (the length of
+   * a stored view it was read with); forgotten at the next change. Only a hint for size checks: a
+   * document that does not exist now ignores it.
+   */
+  public void viewBytesAtMost(int utf8Bytes) {
+    viewBytesAtMost = utf8Bytes >= 0 && exists() ? utf8Bytes : -1;
+  }
+
+  /** What {@link #viewBytesAtMost(int)} said and no change since has made unknown; -1 when unknown. */
+  int viewBytesAtMost() {
+    return viewBytesAtMost;
   }
 
   /** An independent copy of this state. */

@@ -67,23 +67,97 @@ public final class ServerMerge {
         }
       }
     }
-    // an op that would take the document over its size limit changes nothing: back to the copy
-    Document before = rules.maxDocBytes() > 0 ? doc.copy() : null;
+    // An op that would take the document over its size limit changes nothing. When the view's size
+    // before plus the most the op can add stays within the limit (the common case), the op is
+    // applied without a copy to go back to and without serializing the view to measure it.
+    int limit = rules.maxDocBytes();
+    int before = limit > 0 ? doc.viewBytesAtMost() : -1;
+    long atMost = before >= 0 ? before + viewGrowthAtMost(op) : Long.MAX_VALUE;
+    boolean fits = limit == 0 || atMost <= limit;
+    Document copy = fits ? null : doc.copy();
     List<Op> applied = new ArrayList<>(2);
     doc.apply(op);
     applied.add(op);
     if (!rewrite.isEmpty()) {
       Op again = doc.patch(clock.now(), rewrite);
-      doc.apply(again);
+      doc.apply(again); // writes back values the view had: it adds nothing to the bound
       applied.add(again);
     }
-    try {
-      rules.checkSize(op.id(), doc);
-    } catch (IllegalArgumentException e) {
-      doc.restore(before);
-      throw e;
+    if (fits) {
+      if (limit > 0) {
+        doc.viewBytesAtMost((int) atMost);
+      }
+    } else {
+      try {
+        rules.checkSize(op.id(), doc);
+      } catch (IllegalArgumentException e) {
+        doc.restore(copy);
+        throw e;
+      }
     }
     return new Outcome(applied, conflicts);
+  }
+
+  /**
+   * The most {@code op} can add to an existing document's JSON view, in UTF-8 bytes: each field it
+   * sets with its name and value as the view would write them at their longest (every character
+   * escaped), a counter at its longest number, a set's added elements. A delete and removals add
+   * nothing.
+   */
+  static long viewGrowthAtMost(Op op) {
+    return switch (op) {
+      case Op.Patch p -> {
+        long n = 0;
+        for (Map.Entry<String, JsonNode> f : p.fields().entrySet()) {
+          if (f.getValue() != null) {
+            n += nameAtMost(f.getKey()) + jsonAtMost(f.getValue()) + 1;
+          }
+        }
+        yield n;
+      }
+      case Op.Increment i -> nameAtMost(i.field()) + 20 + 1; // Long.MIN_VALUE has 20 characters
+      case Op.SetChange c -> {
+        if (c.add().isEmpty()) {
+          yield 0;
+        }
+        long n = nameAtMost(c.field()) + 2 + 1;
+        for (JsonNode e : c.add()) {
+          n += jsonAtMost(e) + 1;
+        }
+        yield n;
+      }
+      case Op.Delete d -> 0;
+    };
+  }
+
+  /** {@code "name":} at its longest. */
+  private static long nameAtMost(String name) {
+    return 6L * name.length() + 3;
+  }
+
+  /** The JSON text of {@code v} at its longest in UTF-8 bytes (a string's every character escaped as \\uXXXX). */
+  private static long jsonAtMost(JsonNode v) {
+    return switch (v.getNodeType()) {
+      case STRING -> 6L * v.textValue().length() + 2;
+      case BOOLEAN, NULL, MISSING -> 5;
+      case NUMBER -> v.isInt() || v.isLong() || v.isShort() ? 20 : v.isDouble() || v.isFloat() ? 26
+          : 3L * v.toString().length();
+      case ARRAY -> {
+        long n = 2;
+        for (JsonNode e : v) {
+          n += jsonAtMost(e) + 1;
+        }
+        yield n;
+      }
+      case OBJECT -> {
+        long n = 2;
+        for (Map.Entry<String, JsonNode> e : v.properties()) {
+          n += nameAtMost(e.getKey()) + jsonAtMost(e.getValue()) + 1;
+        }
+        yield n;
+      }
+      case BINARY, POJO -> Integer.MAX_VALUE; // never parsed from JSON: measured exactly instead
+    };
   }
 
   /** The op that settles a conflict with {@code value} (null: remove the field), stamped by the server. */

@@ -143,6 +143,76 @@ class ServerMergeTest {
   }
 
   /**
+   * The size check takes a shortcut when the view's known size plus the most an op can add stays
+   * within the limit. Seeded: random ops (long, escaped and non-ASCII strings, nested values,
+   * counters, sets, deletes) near a small limit; every op is accepted or refused exactly as
+   * measuring the view after it would decide, and a refused one changes nothing.
+   */
+  @Test
+  void theSizeLimitDecidesAsMeasuringTheViewWould() {
+    long seed = Long.getLong("outpost.seed", System.nanoTime());
+    System.out.println("ServerMergeTest size seed " + seed + " (rerun with -Doutpost.seed=" + seed + ")");
+    SplittableRandom r = new SplittableRandom(seed);
+    com.fasterxml.jackson.databind.node.JsonNodeFactory f = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
+    String[] alphabet = {"a", "Z", "7", "\"", "\\", "\n", "\u0001", "é", "€", "😀", "\uD800"};
+    int accepted = 0;
+    int refused = 0;
+    for (int history = 0; history < 300; history++) {
+      int limit = r.nextInt(60, 400);
+      CollectionRules rules = new CollectionRules("orders", CollectionRules.Conflict.LWW, Set.of("qty"), Set.of("tags"),
+          CollectionRules.Access.READ_WRITE, limit);
+      Document doc = new Document("orders", "wo-" + history);
+      for (int step = 0; step < 40; step++) {
+        if (r.nextInt(5) == 0 && doc.viewJson() != null) { // as the store does: the stored view's size
+          doc.viewBytesAtMost(CollectionRules.utf8Length(doc.viewJson()) + r.nextInt(3));
+        }
+        StringBuilder text = new StringBuilder();
+        for (int k = r.nextInt(0, 30); k > 0; k--) {
+          text.append(alphabet[r.nextInt(alphabet.length)]);
+        }
+        Hlc t = server.now();
+        Op op = switch (r.nextInt(8)) {
+          case 0, 1 -> doc.patch(t, set("f" + r.nextInt(4), r.nextInt(6) == 0 ? null : text.toString()));
+          case 2 -> {
+            Map<String, JsonNode> fields = new HashMap<>();
+            fields.put("n" + r.nextInt(2), r.nextBoolean() ? f.numberNode(r.nextLong()) : f.numberNode(r.nextDouble() * 1e300));
+            fields.put("o", f.objectNode().put(text.toString(), r.nextInt()).set("a", f.arrayNode().add(text.toString()).addNull()));
+            yield doc.patch(t, fields);
+          }
+          case 3, 4 -> doc.increment(t, "qty", r.nextLong(-1_000_000_000_000L, 1_000_000_000_000L));
+          case 5, 6 -> doc.changeSet(t, "tags", List.of(TextNode.valueOf(text.toString())),
+              r.nextBoolean() ? List.of(TextNode.valueOf(text.toString())) : List.of());
+          default -> doc.delete(t);
+        };
+        Document expected = doc.copy().apply(op);
+        String view = expected.viewJson();
+        boolean fits = view == null || CollectionRules.utf8Length(view) <= limit;
+        String before = doc.state();
+        if (fits) {
+          ServerMerge.apply(doc, op, rules, server);
+          accepted++;
+          assertThat(doc.state()).as("seed %d history %d step %d", seed, history, step).isEqualTo(expected.state());
+        } else {
+          assertThatThrownBy(() -> ServerMerge.apply(doc, op, rules, server))
+              .as("seed %d history %d step %d", seed, history, step)
+              .hasMessageContaining("max_doc_bytes of " + limit);
+          refused++;
+          assertThat(doc.state()).isEqualTo(before);
+        }
+      }
+    }
+    assertThat(accepted).isGreaterThan(1000);
+    assertThat(refused).isGreaterThan(100);
+  }
+
+  @Test
+  void utf8LengthIsWhatGetBytesGives() {
+    for (String s : List.of("", "abc", "é€😀", "a\uD800b", "\uDC00", "x\uD83D", "\u07FF\u0800\uFFFF")) {
+      assertThat(CollectionRules.utf8Length(s)).as(s).isEqualTo(s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+    }
+  }
+
+  /**
    * Seeded histories under each strategy: replicas write offline from their own state, the server
    * merges their ops in a random arrival order, then every replica merges the server's state: all
    * equal the server, whatever the order.

@@ -113,6 +113,7 @@ final class JdbcDocStore implements DocStore {
   private final JdbcAccess access;
   /** " FOR UPDATE" on PostgreSQL (row locks); empty on SQLite, whose one writer needs none. */
   private final String lockRows;
+  private final boolean postgres;
   private final FeedSignal signal = new FeedSignal();
   /**
    * The feed's table as its reads name it. On SQLite "docs INDEXED BY docs_seq": without
@@ -125,6 +126,7 @@ final class JdbcDocStore implements DocStore {
   JdbcDocStore(JdbcAccess access, boolean postgres) {
     this.access = access;
     this.lockRows = postgres ? " FOR UPDATE" : "";
+    this.postgres = postgres;
     this.feedTable = postgres ? "docs" : "docs INDEXED BY docs_seq";
   }
 
@@ -215,6 +217,15 @@ final class JdbcDocStore implements DocStore {
 
   /** Takes consecutive feed positions for the documents and writes them (upsert). */
   private static void writeAll(Connection c, List<Document> docs) throws SQLException {
+    writeAll(c, docs, Map.of());
+  }
+
+  /**
+   * As {@link #writeAll(Connection, List)}; a document whose SQLite rowid is in {@code rowids}
+   * (keyed "collection/id", read in this transaction) is updated by it, in rowid order: no key
+   * lookup, and the table's pages are visited in order.
+   */
+  private static void writeAll(Connection c, List<Document> docs, Map<String, Long> rowids) throws SQLException {
     long end;
     try (PreparedStatement s = c.prepareStatement("UPDATE sync_head SET seq = seq + ? WHERE id = 1 RETURNING seq")) {
       s.setLong(1, docs.size());
@@ -225,21 +236,45 @@ final class JdbcDocStore implements DocStore {
         end = rs.getLong(1);
       }
     }
+    List<Document> ordered = new ArrayList<>(docs);
+    if (!rowids.isEmpty()) {
+      ordered.sort(java.util.Comparator.comparingLong(d -> rowids.getOrDefault(d.collection() + "/" + d.id(), Long.MAX_VALUE)));
+    }
     long seq = end - docs.size();
-    try (PreparedStatement s = c.prepareStatement("INSERT INTO docs (" + WRITE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)"
-        + " ON CONFLICT (collection, id) DO UPDATE SET state = excluded.state, view = excluded.view,"
-        + " seq = excluded.seq, tx_end = excluded.tx_end, changed_at = excluded.changed_at")) {
-      for (Document d : docs) {
-        s.setString(1, d.collection());
-        s.setString(2, d.id());
-        s.setBytes(3, SyncBinary.encode(d));
-        s.setString(4, d.viewJson());
-        s.setLong(5, ++seq);
-        s.setLong(6, end);
-        s.setLong(7, d.version() == null ? 0 : d.version().wallMillis());
+    try (PreparedStatement byRowid = c.prepareStatement("UPDATE docs SET state = ?, view = ?, seq = ?, tx_end = ?,"
+            + " changed_at = ? WHERE rowid = ?");
+        PreparedStatement upsert = c.prepareStatement("INSERT INTO docs (" + WRITE_COLUMNS + ") VALUES (?, ?, ?, ?, ?,"
+            + " ?, ?) ON CONFLICT (collection, id) DO UPDATE SET state = excluded.state, view = excluded.view,"
+            + " seq = excluded.seq, tx_end = excluded.tx_end, changed_at = excluded.changed_at")) {
+      boolean updates = false;
+      boolean upserts = false;
+      for (Document d : ordered) {
+        Long rowid = rowids.get(d.collection() + "/" + d.id());
+        PreparedStatement s = rowid != null ? byRowid : upsert;
+        int i = 1;
+        if (rowid == null) {
+          s.setString(i++, d.collection());
+          s.setString(i++, d.id());
+        }
+        s.setBytes(i++, SyncBinary.encode(d));
+        s.setString(i++, d.viewJson());
+        s.setLong(i++, ++seq);
+        s.setLong(i++, end);
+        s.setLong(i++, d.version() == null ? 0 : d.version().wallMillis());
+        if (rowid != null) {
+          s.setLong(i, rowid);
+          updates = true;
+        } else {
+          upserts = true;
+        }
         s.addBatch();
       }
-      s.executeBatch();
+      if (updates) {
+        byRowid.executeBatch();
+      }
+      if (upserts) {
+        upsert.executeBatch();
+      }
     }
   }
 
@@ -249,21 +284,11 @@ final class JdbcDocStore implements DocStore {
    * positions and records the conflicts. Call {@link #committed()} after the commit.
    */
   void mergeIn(Connection c, List<Op> ops, SyncMerger merger, long now) throws SQLException {
-    // read (and on PostgreSQL lock) each document once, sorted: one lock order for every writer
-    TreeSet<String> keys = new TreeSet<>();
-    for (Op op : ops) {
-      keys.add(op.collection() + "/" + op.id()); // neither a collection name nor an id holds '/'
-    }
-    Map<String, Document> docs = new TreeMap<>();
-    try (Reader r = new Reader(c)) {
-      for (String key : keys) {
-        int slash = key.indexOf('/');
-        docs.put(key, r.state(key.substring(0, slash), key.substring(slash + 1)));
-      }
-    }
+    Map<String, Long> rowids = new java.util.HashMap<>();
+    Map<String, Document> docs = readForMerge(c, ops, rowids);
     SyncMerger.Merged merged = merger.merge(docs, ops);
     if (!merged.changed().isEmpty()) {
-      writeAll(c, merged.changed());
+      writeAll(c, merged.changed(), rowids);
     }
     if (!merged.conflicts().isEmpty()) {
       try (PreparedStatement s = c.prepareStatement("INSERT INTO conflicts (collection, id, field, current_value,"
@@ -282,6 +307,60 @@ final class JdbcDocStore implements DocStore {
         s.executeBatch();
       }
     }
+  }
+
+  /** Ids per statement of {@link #readForMerge}; a shorter list repeats its last id (one statement text). */
+  private static final int READ_CHUNK = 128;
+
+  /**
+   * Reads (and on PostgreSQL locks) the documents {@code ops} name, keyed "collection/id" (neither
+   * holds '/'), a missing one as a new empty document. One statement per {@value #READ_CHUNK} ids
+   * of a collection: a statement per document cost more in the driver than reading the row. Only
+   * the state and the stored view's size are read: the size lets the merge's size check skip
+   * serializing the view (see ServerMerge); on SQLite also the rowid, put in {@code rowids}, by
+   * which the merged document is written back. Locks are taken in one order for every writer:
+   * collection, then id in byte order (the ids are ASCII, so Java's order is the same).
+   */
+  private Map<String, Document> readForMerge(Connection c, List<Op> ops, Map<String, Long> rowids) throws SQLException {
+    TreeMap<String, TreeSet<String>> ids = new TreeMap<>();
+    for (Op op : ops) {
+      ids.computeIfAbsent(op.collection(), k -> new TreeSet<>()).add(op.id());
+    }
+    Map<String, Document> docs = new java.util.HashMap<>();
+    String sql = "SELECT id, state, " + (postgres ? "octet_length(view), 0" : "length(CAST(view AS BLOB)), rowid")
+        + " FROM docs WHERE collection = ? AND id IN (?" + ", ?".repeat(READ_CHUNK - 1) + ")"
+        + (postgres ? " ORDER BY id COLLATE \"C\" FOR UPDATE" : "");
+    try (PreparedStatement s = c.prepareStatement(sql)) {
+      for (Map.Entry<String, TreeSet<String>> e : ids.entrySet()) {
+        String collection = e.getKey();
+        List<String> all = new ArrayList<>(e.getValue());
+        for (int from = 0; from < all.size(); from += READ_CHUNK) {
+          List<String> chunk = all.subList(from, Math.min(all.size(), from + READ_CHUNK));
+          s.setString(1, collection);
+          for (int k = 0; k < READ_CHUNK; k++) {
+            s.setString(2 + k, chunk.get(Math.min(k, chunk.size() - 1)));
+          }
+          try (ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+              String id = rs.getString(1);
+              Document d = new StoredDoc(collection, id, rs.getBytes(2), null, 0, 0).state();
+              int viewBytes = rs.getInt(3);
+              if (!rs.wasNull()) {
+                d.viewBytesAtMost(viewBytes);
+              }
+              docs.put(collection + "/" + id, d);
+              if (!postgres) {
+                rowids.put(collection + "/" + id, rs.getLong(4));
+              }
+            }
+          }
+          for (String id : chunk) {
+            docs.computeIfAbsent(collection + "/" + id, k -> new Document(collection, id));
+          }
+        }
+      }
+    }
+    return docs;
   }
 
   /**
