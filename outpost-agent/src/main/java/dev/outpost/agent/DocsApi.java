@@ -107,8 +107,10 @@ final class DocsApi {
 
   /**
    * {@code ?after=N&wait=S&limit=L}: the documents changed after local change N (local writes and
-   * pulled changes), each at its latest, with {@code next} to pass as {@code after}; with
-   * {@code wait} an empty answer waits up to S seconds for the next change.
+   * pulled changes; a deleted or removed one with a null doc), each at its latest, with
+   * {@code next} to pass as {@code after}; with {@code wait} an empty answer waits up to S seconds
+   * for the next change. {@code "resync": true} when N is so old that removals after it were
+   * pruned: the caller drops its copy and reads from 0.
    */
   void changes(ServerRequest req, ServerResponse res) throws InterruptedException {
     String collection = req.path().pathParameters().get("collection");
@@ -137,6 +139,10 @@ final class DocsApi {
       next = Math.max(next, c.number());
     }
     out.put("next", next);
+    if (after > 0 && after < replica.changesCompleteAfter()) {
+      // removals after the caller's cursor were pruned: its copy may hold documents gone here
+      out.put("resync", true);
+    }
     LocalApi.json(res, Status.OK_200, out);
   }
 

@@ -156,6 +156,14 @@ class AgentDocsEndToEndTest {
     JsonNode changes = json(waiting.get());
     assertThat(changes.path("changes").get(0).path("id").asText()).isEqualTo("wo-9");
     assertThat(changes.path("next").asLong()).isGreaterThan(after);
+
+    // a back-office delete reaches the poller as the document with a null doc
+    long next = changes.path("next").asLong();
+    assertThat(call(server.url(), "DELETE", "/v1/docs/orders/wo-9", null).statusCode()).isEqualTo(204);
+    JsonNode deleted = json(local("GET", "/v1/docs/orders/changes?wait=20&after=" + next, null));
+    assertThat(deleted.path("changes").get(0).path("id").asText()).isEqualTo("wo-9");
+    assertThat(deleted.path("changes").get(0).path("doc").isNull()).as(deleted.toString()).isTrue();
+    assertThat(deleted.has("resync")).isFalse();
   }
 
   @Test

@@ -58,10 +58,18 @@ public interface Replica extends AutoCloseable {
   /**
    * The documents of {@code collection} changed after local change number {@code after} (a local
    * write or an applied pull), each at its latest change, in change order: what an app that polls
-   * reacts to. A deleted or removed document comes with a null doc while its row remains (a removal
-   * drops the row, so a poller of removals should also watch {@link #observe}).
+   * reacts to. A deleted document, and one that left the replica (collected by the server, out of
+   * the subscription, or not in a resync's snapshot), comes with a null doc. Complete for any
+   * {@code after} at or above {@link #changesCompleteAfter()}.
    */
   List<Change> changesAfter(String collection, long after, int limit);
+
+  /**
+   * The lowest {@code after} for which {@link #changesAfter} lists every change: removals older
+   * than this were pruned (the newest 100,000 are kept). A poller behind it drops its copy and
+   * reads again from 0. 0 while nothing was pruned.
+   */
+  long changesCompleteAfter();
 
   /**
    * Local writes not yet acknowledged by the server, by collection (every configured collection,

@@ -16,6 +16,7 @@ import dev.outpost.core.sync.Op;
 import dev.outpost.core.sync.PullPage;
 import dev.outpost.core.sync.SyncJson;
 import dev.outpost.core.wire.Protocol;
+import dev.outpost.edge.internal.SqliteReplica;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -192,6 +193,57 @@ class ReplicaTest {
     assertThat(orders.get("wo-a")).isPresent();
     assertThat(orders.get("wo-b")).as("not in the snapshot: dropped").isEmpty();
     assertThat(orders.get("wo-local")).as("a local write is kept").isPresent();
+
+    // a poller hears the removal and the drop, each with a null doc, in change order
+    List<Replica.Change> feed = replica.changesAfter("orders", 0, 100);
+    assertThat(feed).extracting(Replica.Change::number).isSorted().doesNotHaveDuplicates();
+    assertThat(feed).filteredOn(ch -> ch.doc() == null).extracting(Replica.Change::id).containsExactly("wo-c", "wo-b");
+    assertThat(feed).filteredOn(ch -> ch.doc() != null).extracting(Replica.Change::id)
+        .containsExactlyInAnyOrder("wo-a", "wo-local");
+    long afterDrop = replica.lastChange();
+    // a document that comes back is listed again after its removal
+    replica.apply(new PullPage(List.of(change(c, 11)), "R2", false, false, null));
+    assertThat(replica.changesAfter("orders", afterDrop, 100)).extracting(Replica.Change::id).containsExactly("wo-c");
+    assertThat(replica.changesAfter("orders", 0, 100)).filteredOn(ch -> ch.id().equals("wo-c"))
+        .extracting(ch -> ch.doc() != null).containsExactly(false, true);
+  }
+
+  @Test
+  void aChangeNumberIsNeverHandedOutTwiceEvenWhenTheNewestDocumentLeft() {
+    replica.apply(new PullPage(List.of(change(doc("wo-a", "open"), 1), change(doc("wo-b", "open"), 2)), "C2", false,
+        false, null));
+    replica.apply(new PullPage(List.of(new PullPage.Change("orders", "wo-b", 3, null, true)), "C3", false, false, null));
+    long last = replica.lastChange();
+    replica.close();
+    outbox.close();
+    outbox = Outbox.open(dir, OutboxConfig.builder().build());
+    replica = Replica.open(outbox, ReplicaConfig.builder("gw-1").collection(ORDERS).collection(PRICES).build());
+    assertThat(replica.lastChange()).isEqualTo(last);
+    replica.collection("orders").put("wo-new", json("{\"status\":\"new\"}"));
+    assertThat(replica.changesAfter("orders", last, 10)).extracting(Replica.Change::id).containsExactly("wo-new");
+  }
+
+  @Test
+  void theNewestRemovalsAreKeptAndAPollerBehindThePrunedOnesIsToldToStartAgain() {
+    int n = SqliteReplica.KEPT_REMOVALS + 10;
+    List<PullPage.Change> docs = new ArrayList<>();
+    List<PullPage.Change> gone = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      docs.add(change(doc(String.format("wo-%06d", i), "open"), i + 1));
+      gone.add(new PullPage.Change("orders", String.format("wo-%06d", i), n + i + 1, null, true));
+    }
+    for (int from = 0; from < n; from += 5000) {
+      replica.apply(new PullPage(docs.subList(from, Math.min(n, from + 5000)), "C" + from, from + 5000 < n, false, null));
+    }
+    long beforeRemovals = replica.lastChange();
+    assertThat(replica.changesCompleteAfter()).isZero();
+    for (int from = 0; from < n; from += 5000) {
+      replica.apply(new PullPage(gone.subList(from, Math.min(n, from + 5000)), "R" + from, from + 5000 < n, false, null));
+    }
+    assertThat(replica.changesCompleteAfter()).as("the 10 oldest removals were pruned").isEqualTo(beforeRemovals + 10);
+    List<Replica.Change> kept = replica.changesAfter("orders", replica.changesCompleteAfter(), 10_000);
+    assertThat(kept.getFirst().id()).isEqualTo("wo-000010");
+    assertThat(kept.getFirst().doc()).isNull();
   }
 
   @Test

@@ -94,6 +94,19 @@ public final class Schema {
   };
 
   /**
+   * Documents that left the replica (removed by the server's feed: deleted and collected, or out of
+   * the subscription; or dropped at the end of a resync), with the local change number of their
+   * leaving: the row in replica_docs is gone, and an app that polls the change feed must still
+   * hear of it. Kept for the newest {@code SqliteReplica.KEPT_REMOVALS}; the change number below
+   * which they were pruned is replica_meta's {@code removed_floor}.
+   */
+  static final String[] REPLICA_REMOVED = {
+    "CREATE TABLE IF NOT EXISTS replica_removed (collection TEXT NOT NULL, id TEXT NOT NULL, change INTEGER NOT NULL,"
+        + " PRIMARY KEY (collection, id)) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS replica_removed_change ON replica_removed (change)",
+  };
+
+  /**
    * The outbox's migrations, in order. Each checks what it changes, so a store from before
    * numbered migrations (user_version 0), whatever its shape, comes out at the newest number.
    */
@@ -108,6 +121,11 @@ public final class Schema {
       new Migrations.Migration(3, "drop the records_lane index", StoreFile::dropLaneIndex),
       new Migrations.Migration(4, "replicated documents: replica_docs, replica_meta", s -> {
         for (String ddl : REPLICA) {
+          s.execute(ddl);
+        }
+      }),
+      new Migrations.Migration(5, "replica_removed: documents that left the replica, for its change feed", s -> {
+        for (String ddl : REPLICA_REMOVED) {
           s.execute(ddl);
         }
       }));

@@ -124,9 +124,12 @@ public final class SqliteReplica implements Replica {
         s.execute("PRAGMA query_only = 1");
       }
       long last;
-      try (Statement s = read.createStatement(); ResultSet rs = s.executeQuery("SELECT coalesce(max(change), 0) FROM replica_docs")) {
+      // the highest number handed out, also where that document has since left: a number is
+      // never handed out twice, or a poller past it would miss the change that reused it
+      try (Statement s = read.createStatement(); ResultSet rs = s.executeQuery("SELECT max((SELECT coalesce(max(change), 0)"
+          + " FROM replica_docs), (SELECT coalesce(max(change), 0) FROM replica_removed))")) {
         rs.next();
-        last = rs.getLong(1);
+        last = Math.max(rs.getLong(1), Long.parseLong(meta.getOrDefault("removed_floor", "0")));
       }
       return new SqliteReplica(sqlite, config, node, last, read, meta);
     } catch (SQLException e) {
@@ -333,6 +336,7 @@ public final class SqliteReplica implements Replica {
       PreparedStatement upsert = txn.prepare(UPSERT);
       PreparedStatement del = txn.prepare("DELETE FROM replica_docs WHERE collection = ? AND id = ?");
       int batched = 0;
+      int removals = 0;
       for (PullPage.Change c : page.changes()) {
         if (!config.collections().containsKey(c.collection())) {
           continue; // a collection this replica does not keep
@@ -342,6 +346,8 @@ public final class SqliteReplica implements Replica {
           del.setString(1, c.collection());
           del.setString(2, c.id());
           if (del.executeUpdate() > 0) {
+            removed(txn, c.collection(), c.id(), number);
+            removals++;
             out.add(new Change(c.collection(), c.id(), null, false, number));
           }
           continue;
@@ -383,13 +389,15 @@ public final class SqliteReplica implements Replica {
       }
       out.addAll(reconcile(txn));
       if (!page.more() && "1".equals(readMeta(txn.connection).get("resyncing"))) {
-        PreparedStatement stale = txn.prepare("DELETE FROM replica_docs WHERE gen < ?");
-        stale.setLong(1, gen);
-        int dropped = stale.executeUpdate();
+        int dropped = dropStale(txn, gen, out);
+        removals += dropped;
         putMeta(txn, "resyncing", "0");
         if (dropped > 0) {
           LOG.info("resync finished: {} documents no longer in the subscription dropped", dropped);
         }
+      }
+      if (removals > 0) {
+        pruneRemovals(txn); // only after removals were recorded: it walks the kept ones
       }
       putMeta(txn, "cursor", page.cursor());
       putMeta(txn, "last_pull", Long.toString(config.clock().millis()));
@@ -402,6 +410,60 @@ public final class SqliteReplica implements Replica {
     lastPullMillis = config.clock().millis();
     notifyLater(changes);
     return changes.size();
+  }
+
+  /** How many removals {@link #changesAfter} keeps; older ones are pruned (see {@link #changesCompleteAfter}). */
+  public static final int KEPT_REMOVALS = 100_000;
+
+  /** Records that a document left the replica at local change {@code number}, for the change feed. */
+  private static void removed(Txn txn, String collection, String id, long number) throws SQLException {
+    PreparedStatement s = txn.prepare("INSERT INTO replica_removed (collection, id, change) VALUES (?, ?, ?)"
+        + " ON CONFLICT (collection, id) DO UPDATE SET change = excluded.change");
+    s.setString(1, collection);
+    s.setString(2, id);
+    s.setLong(3, number);
+    s.executeUpdate();
+  }
+
+  /**
+   * The end of a resync: drops the documents the snapshot did not list, each as a removal with its
+   * own change number. (One created here whose op is still in the outbox is not lost: the op goes
+   * up, and the document comes back with the feed's next page.)
+   */
+  private int dropStale(Txn txn, long gen, List<Change> out) throws SQLException {
+    PreparedStatement stale = txn.prepare("SELECT collection, id FROM replica_docs WHERE gen < ?");
+    stale.setLong(1, gen);
+    List<String[]> gone = new ArrayList<>();
+    try (ResultSet rs = stale.executeQuery()) {
+      while (rs.next()) {
+        gone.add(new String[] {rs.getString(1), rs.getString(2)});
+      }
+    }
+    for (String[] g : gone) {
+      long number = change.incrementAndGet();
+      removed(txn, g[0], g[1], number);
+      out.add(new Change(g[0], g[1], null, false, number));
+    }
+    PreparedStatement drop = txn.prepare("DELETE FROM replica_docs WHERE gen < ?");
+    drop.setLong(1, gen);
+    return drop.executeUpdate();
+  }
+
+  /** Keeps the newest {@link #KEPT_REMOVALS} removals; the highest pruned number becomes the floor. */
+  private static void pruneRemovals(Txn txn) throws SQLException {
+    PreparedStatement cut = txn.prepare("SELECT change FROM replica_removed ORDER BY change DESC LIMIT 1 OFFSET ?");
+    cut.setInt(1, KEPT_REMOVALS);
+    long floor;
+    try (ResultSet rs = cut.executeQuery()) {
+      if (!rs.next()) {
+        return;
+      }
+      floor = rs.getLong(1);
+    }
+    PreparedStatement prune = txn.prepare("DELETE FROM replica_removed WHERE change <= ?");
+    prune.setLong(1, floor);
+    prune.executeUpdate();
+    putMeta(txn, "removed_floor", Long.toString(floor));
   }
 
   /**
@@ -649,11 +711,15 @@ public final class SqliteReplica implements Replica {
       throw new IllegalArgumentException("limit must be 1..10000, was " + limit);
     }
     synchronized (read) {
+      // a document that left and came back is listed twice, removal first: the later one is its state
       try (PreparedStatement s = read.prepareStatement("SELECT id, view, change FROM replica_docs WHERE change > ?"
+          + " AND collection = ? UNION ALL SELECT id, NULL, change FROM replica_removed WHERE change > ?"
           + " AND collection = ? ORDER BY change LIMIT ?")) {
         s.setLong(1, after);
         s.setString(2, collection);
-        s.setInt(3, limit);
+        s.setLong(3, after);
+        s.setString(4, collection);
+        s.setInt(5, limit);
         List<Change> out = new ArrayList<>();
         try (ResultSet rs = s.executeQuery()) {
           while (rs.next()) {
@@ -691,6 +757,18 @@ public final class SqliteReplica implements Replica {
       }
     }
     return out;
+  }
+
+  @Override
+  public long changesCompleteAfter() {
+    synchronized (read) {
+      try (PreparedStatement s = read.prepareStatement("SELECT value FROM replica_meta WHERE key = 'removed_floor'");
+          ResultSet rs = s.executeQuery()) {
+        return rs.next() ? Long.parseLong(rs.getString(1)) : 0;
+      } catch (SQLException e) {
+        throw new OutboxStorageException("reading the replica's removal floor failed: " + e.getMessage(), e);
+      }
+    }
   }
 
   @Override
