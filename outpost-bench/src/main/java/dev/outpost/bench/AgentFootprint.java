@@ -31,7 +31,9 @@ import java.util.concurrent.locks.LockSupport;
  * after a burst of publishes. One unmeasured start comes first (page cache, CDS archive); then
  * each point starts the agent twice and keeps the faster start and the higher memory (one start
  * on a shared machine is noise). Memory must not grow with the
- * backlog.
+ * backlog. Then, on the largest backlog, the agent with the last profile's flags (as {@code
+ * ./outpost agent} ships: edge flags + CDS) drains it to a server process, its RSS sampled through
+ * the drain.
  */
 public final class AgentFootprint {
   /**
@@ -69,7 +71,13 @@ public final class AgentFootprint {
   /** In-process: {@code Outbox.open} on the pre-filled store plus one durable append. */
   public record Open(long pending, double millis) {}
 
-  public record Result(List<Sample> samples, List<Open> opens) {}
+  /**
+   * The agent draining its backlog to a real server (a child JVM): how long until nothing is
+   * pending, and its peak RSS sampled through the drain; RSS in KiB.
+   */
+  public record Drain(Profile profile, long records, double perSecond, long rssMaxKiB) {}
+
+  public record Result(List<Sample> samples, List<Open> opens, List<Drain> drains) {}
 
   private AgentFootprint() {}
 
@@ -80,6 +88,8 @@ public final class AgentFootprint {
   public static Result run(Options o, PrintStream out) throws Exception {
     List<Sample> samples = new ArrayList<>();
     List<Open> opens = new ArrayList<>();
+    List<Drain> drains = new ArrayList<>();
+    int largest = o.backlogs().stream().mapToInt(Integer::intValue).max().orElse(0);
     try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(1)).build()) {
       // One unmeasured start first: warms the page cache for the jar and writes the CDS archive.
@@ -94,6 +104,9 @@ public final class AgentFootprint {
           Sample b = measure(http, store, backlog, profile, o); // best start of two, highest memory of two
           samples.add(new Sample(profile, backlog, Math.min(a.firstAcceptMillis(), b.firstAcceptMillis()),
               Math.max(a.rssReadyKiB(), b.rssReadyKiB()), Math.max(a.rssAfterKiB(), b.rssAfterKiB())));
+        }
+        if (backlog == largest && backlog > 0) {
+          drains.add(drain(http, store, o.profiles().getLast(), o, out)); // as shipped: edge flags + CDS
         }
         AppendBenchmark.delete(store);
       }
@@ -112,7 +125,11 @@ public final class AgentFootprint {
       out.printf(Locale.ROOT, "in-process Outbox.open + first durable append, %d pending: %.0f ms%n", op.pending(),
           op.millis());
     }
-    return new Result(samples, opens);
+    for (Drain d : drains) {
+      out.printf(Locale.ROOT, "drain to a server process (%s): %,d records at %,.0f records/s, RSS at most %.1f MiB%n",
+          d.profile().name(), d.records(), d.perSecond(), d.rssMaxKiB() / 1024.0);
+    }
+    return new Result(samples, opens, drains);
   }
 
   private static void prefill(Path store, int records, int payloadBytes) {
@@ -178,22 +195,92 @@ public final class AgentFootprint {
     }
   }
 
-  /** {@code outpost agent} through the CLI when it is on the classpath (the shipped jar), else the same calls. */
+  /**
+   * Starts the agent on {@code store} with a server child to drain to, and samples its RSS every
+   * 20 ms (and its status every 100 ms) until nothing is pending.
+   */
+  private static Drain drain(HttpClient http, Path store, Profile profile, Options o, PrintStream out) throws Exception {
+    try (SyncBenchmark.ServerChild server = SyncBenchmark.ServerChild.start(o.dir().resolve("server"), 2, out)) {
+      int port;
+      try (ServerSocket s = new ServerSocket(0)) {
+        port = s.getLocalPort();
+      }
+      Path log = o.dir().resolve("agent-drain.log");
+      ProcessBuilder pb = new ProcessBuilder(command(store, port, profile, o.dir().resolve("agent.jsa"), server.url(),
+          "bench-1", server.tokens().get(1))).redirectErrorStream(true).redirectOutput(log.toFile());
+      pb.environment().keySet().removeIf(k -> k.startsWith("OUTPOST_"));
+      Process p = pb.start();
+      try {
+        URI status = URI.create("http://127.0.0.1:" + port + "/v1/status");
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+        long rssMax = -1;
+        long records = -1;
+        long start = 0;
+        long nextStatus = 0;
+        while (true) {
+          if (!p.isAlive() || System.nanoTime() > deadline) {
+            throw new IllegalStateException("the agent did not drain its backlog (alive=" + p.isAlive() + "); log:\n"
+                + Files.readString(log));
+          }
+          rssMax = Math.max(rssMax, rssKiB(p.pid()));
+          if (System.nanoTime() >= nextStatus) {
+            nextStatus = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
+            com.fasterxml.jackson.databind.JsonNode st = status(http, status);
+            if (st != null) {
+              long pending = st.path("backlog").path("total").asLong() + st.path("backlog").path("in_flight").asLong();
+              if (records < 0) {
+                records = pending; // the first answer: the agent is up, the drain starts now
+                start = System.nanoTime();
+              } else if (pending == 0) {
+                break;
+              }
+            }
+          }
+          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20)); // the sampling period
+        }
+        return new Drain(profile, records, records / ((System.nanoTime() - start) / 1e9), rssMax);
+      } finally {
+        p.destroyForcibly();
+        p.waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private static com.fasterxml.jackson.databind.JsonNode status(HttpClient http, URI uri) throws InterruptedException {
+    try {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 ? new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()) : null;
+    } catch (IOException e) {
+      return null; // not listening yet
+    }
+  }
+
+  /** {@code outpost agent} with an unreachable server: nothing drains. */
   private static List<String> command(Path store, int port, Profile profile, Path archive) {
+    return command(store, port, profile, archive, "http://127.0.0.1:1", "bench-1", "bench-token-123");
+  }
+
+  /** {@code outpost agent} through the CLI when it is on the classpath (the shipped jar), else the same calls. */
+  private static List<String> command(Path store, int port, Profile profile, Path archive, String server, String device,
+      String token) {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
     cmd.addAll(profile.jvmFlags());
     if (profile.sharedArchive()) {
       cmd.addAll(List.of("-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile=" + archive));
     }
+    String extra = System.getenv("OUTPOST_BENCH_AGENT_OPTS"); // e.g. a profiler's flags
+    if (extra != null && !extra.isBlank()) {
+      cmd.addAll(List.of(extra.trim().split("\\s+")));
+    }
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path")));
-    String server = "http://127.0.0.1:1";
     if (cliOnClasspath()) {
-      cmd.addAll(List.of("dev.outpost.cli.Main", "agent", "--server", server, "--device-id", "bench-1",
-          "--token", "bench-token-123", "--data-dir", store.toString(), "--api-port", String.valueOf(port)));
+      cmd.addAll(List.of("dev.outpost.cli.Main", "agent", "--server", server, "--device-id", device,
+          "--token", token, "--data-dir", store.toString(), "--api-port", String.valueOf(port)));
     } else {
-      cmd.addAll(List.of(Agent.class.getName(), "server-url=" + server, "device-id=bench-1",
-          "token=bench-token-123", "data-dir=" + store, "api.port=" + port));
+      cmd.addAll(List.of(Agent.class.getName(), "server-url=" + server, "device-id=" + device,
+          "token=" + token, "data-dir=" + store, "api.port=" + port));
     }
     return cmd;
   }

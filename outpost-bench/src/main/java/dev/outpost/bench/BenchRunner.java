@@ -180,6 +180,13 @@ public final class BenchRunner {
     AgentFootprint.Open lastOpen = r.opens().getLast();
     figures.add(Figure.under("agent", String.format(Locale.ROOT, "Outbox.open + first append, %,d pending",
         lastOpen.pending()), lastOpen.millis(), "ms", "same, 0 pending", emptyOpen.millis(), 1000));
+    for (AgentFootprint.Drain d : r.drains()) {
+      AgentFootprint.Sample idle = r.samples().stream().filter(s -> s.profile().equals(d.profile())).findFirst()
+          .orElse(null);
+      figures.add(Figure.under("agent", String.format(Locale.ROOT, "agent RSS while draining %,d records to a server (%s, max)",
+          d.records(), d.profile().name()), d.rssMaxKiB() / 1024.0, "MiB", "same flags, 0 pending, idle",
+          idle == null ? Double.NaN : idle.rssMaxKiB() / 1024.0, 128));
+    }
     return figures;
   }
 
