@@ -110,6 +110,97 @@ class PostgresTwoServersSyncTest {
     }
   }
 
+  /**
+   * Devices on both servers merge increments into the same documents at once, each batch naming
+   * them in its own shuffled order, while the back office increments them through both servers
+   * too: every writer locks the rows it merges into, in one order, so no transaction deadlocks
+   * (PostgreSQL would abort one, and its request would fail) and every increment counts once.
+   */
+  @Test
+  void concurrentMergesOfTheSameDocumentsThroughBothServersLoseNothingAndNeverDeadlock() throws Exception {
+    int devices = 6;
+    int batches = 40;
+    int docs = 3;
+    List<String> tokens = new ArrayList<>();
+    for (int d = 0; d < devices; d++) {
+      tokens.add(a.devices().add("dev-" + d));
+    }
+    long seed = Long.getLong("outpost.seed", System.nanoTime());
+    System.out.println("PostgresTwoServersSyncTest seed " + seed + " (rerun with -Doutpost.seed=" + seed + ")");
+    long[] expected = new long[docs];
+    List<List<List<Op>>> plans = new ArrayList<>(); // per device, per batch, its ops
+    java.util.Random r = new java.util.Random(seed);
+    for (int d = 0; d < devices; d++) {
+      Map<String, Document> mine = new java.util.HashMap<>();
+      List<List<Op>> perBatch = new ArrayList<>();
+      long t = System.currentTimeMillis();
+      for (int k = 0; k < batches; k++) {
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < docs; i++) {
+          order.add(i);
+          order.add(i);
+        }
+        java.util.Collections.shuffle(order, r);
+        List<Op> ops = new ArrayList<>();
+        for (int i : order) {
+          Document doc = mine.computeIfAbsent("shared-" + i, id -> new Document("orders", id));
+          Op op = doc.increment(new Hlc(t++, 0, "dev-" + d + ".s1"), "qty", 1);
+          doc.apply(op);
+          ops.add(op);
+          expected[i]++;
+        }
+        perBatch.add(ops);
+      }
+      plans.add(perBatch);
+    }
+    try (Http ha = new Http(a.url()); Http hb = new Http(b.url()); ExecutorService pool = Executors.newFixedThreadPool(devices + 2)) {
+      List<Future<?>> senders = new ArrayList<>();
+      for (int d = 0; d < devices; d++) {
+        int device = d;
+        Http via = d % 2 == 0 ? ha : hb;
+        senders.add(pool.submit(() -> {
+          long seq = 0;
+          for (List<Op> ops : plans.get(device)) {
+            List<Message> ms = new ArrayList<>();
+            for (Op op : ops) {
+              ms.add(new Message(++seq, Protocol.SYNC_TOPIC, Priority.HIGH, 1, Map.of(), SyncJson.encode(op)));
+            }
+            Http.Response resp = via.send("POST", "/v1/ingest", tokens.get(device), Map.of("Content-Type", WireCodec.JSON),
+                WireCodec.encodeJson(new Batch("dev-" + device, 1, ms)));
+            assertThat(resp.status()).as(resp.body()).isEqualTo(200);
+            assertThat(WireCodec.decodeResult(resp.raw().body()).results())
+                .extracting(dev.outpost.core.RecordResult::status).as(resp.body())
+                .containsOnly(dev.outpost.core.RecordResult.Status.STORED);
+          }
+          return null;
+        }));
+      }
+      int backOffice = 60;
+      for (int w = 0; w < 2; w++) {
+        Http via = w == 0 ? ha : hb;
+        int writer = w;
+        senders.add(pool.submit(() -> {
+          for (int k = 0; k < backOffice; k++) {
+            Http.Response resp = via.send("POST", "/v1/docs/orders/shared-" + ((k + writer) % docs) + "/ops", ADMIN, Map.of(),
+                "{\"ops\":[{\"op\":\"increment\",\"field\":\"qty\",\"delta\":1}]}".getBytes(StandardCharsets.UTF_8));
+            assertThat(resp.status()).as(resp.body()).isEqualTo(200);
+          }
+          return null;
+        }));
+        for (int k = 0; k < backOffice; k++) {
+          expected[(k + w) % docs]++;
+        }
+      }
+      for (Future<?> f : senders) {
+        f.get();
+      }
+      for (int i = 0; i < docs; i++) {
+        JsonNode doc = hb.send("GET", "/v1/docs/orders/shared-" + i, ADMIN, Map.of(), null).json().path("doc");
+        assertThat(doc.path("qty").asLong()).as("shared-%d, seed %d", i, seed).isEqualTo(expected[i]);
+      }
+    }
+  }
+
   @Test
   void aSyncConfigSetThroughOneServerIsServedByTheOtherWithinSeconds() {
     try (Http ha = new Http(a.url()); Http hb = new Http(b.url())) {

@@ -164,6 +164,7 @@ final class JdbcDocStore implements DocStore {
   @Override
   public <T> T update(String collection, Collection<String> ids, Function<Map<String, Document>, Change<T>> change) {
     T result = access.write(c -> {
+      lockHead(c);
       Map<String, Document> current = new LinkedHashMap<>();
       try (Reader r = new Reader(c)) {
         for (String id : new TreeSet<>(ids)) { // one lock order for every writer
@@ -212,6 +213,27 @@ final class JdbcDocStore implements DocStore {
     @Override
     public void close() throws SQLException {
       s.close();
+    }
+  }
+
+  /**
+   * Every transaction that writes documents takes the feed's head row first and holds it to its
+   * commit (on PostgreSQL; SQLite's single writer needs nothing). A document that does not exist
+   * yet has no row to lock: two servers creating it at once both read it absent, and the later
+   * upsert overwrote the earlier's write (an increment was lost in
+   * PostgresTwoServersSyncTest). Each writer takes the head anyway to number its changes; taking
+   * it first serializes the writers of documents, and gives every one the same lock order (head,
+   * then rows), so none deadlocks. Ingest groups were already serialized by the ingest lock.
+   */
+  private void lockHead(Connection c) throws SQLException {
+    if (!postgres) {
+      return;
+    }
+    try (PreparedStatement s = c.prepareStatement("SELECT seq FROM sync_head WHERE id = 1 FOR UPDATE");
+        ResultSet rs = s.executeQuery()) {
+      if (!rs.next()) {
+        throw new SQLException("sync_head has no row: the documents schema is incomplete");
+      }
     }
   }
 
@@ -284,6 +306,7 @@ final class JdbcDocStore implements DocStore {
    * positions and records the conflicts. Call {@link #committed()} after the commit.
    */
   void mergeIn(Connection c, List<Op> ops, SyncMerger merger, long now) throws SQLException {
+    lockHead(c);
     Map<String, Long> rowids = new java.util.HashMap<>();
     Map<String, Document> docs = readForMerge(c, ops, rowids);
     SyncMerger.Merged merged = merger.merge(docs, ops);
@@ -481,6 +504,7 @@ final class JdbcDocStore implements DocStore {
   public Optional<Document> resolve(long conflictId, java.util.function.BiConsumer<Document, ConflictRow> resolve,
       String resolution, long now) {
     Optional<Document> done = access.write(c -> {
+      lockHead(c);
       ConflictRow row;
       try (PreparedStatement s = c.prepareStatement("SELECT " + CONFLICT_COLUMNS + " FROM conflicts WHERE conflict_id = ?" + lockRows)) {
         s.setLong(1, conflictId);
@@ -532,8 +556,7 @@ final class JdbcDocStore implements DocStore {
       if (horizon == 0) {
         return 0L;
       }
-      // rows first, sync_head last, as every other writer locks them: no deadlock with a write
-      // that re-creates a deleted document; the horizon and the removal commit together
+      lockHead(c); // before the rows, as every writer of documents: the horizon and the removal commit together
       long removed;
       try (PreparedStatement s = c.prepareStatement("DELETE FROM docs WHERE view IS NULL AND changed_at < ? AND seq <= ?")) {
         s.setLong(1, beforeMillis);
