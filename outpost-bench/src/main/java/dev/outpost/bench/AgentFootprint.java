@@ -36,6 +36,8 @@ import java.util.concurrent.locks.LockSupport;
  * the drain.
  */
 public final class AgentFootprint {
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
   /**
    * @param backlogs pending records before the agent starts (e.g. 0, 100k, 1M)
    * @param publishes single publishes after the first one (the burst before the second RSS read)
@@ -250,7 +252,7 @@ public final class AgentFootprint {
     try {
       HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
           HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200 ? new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()) : null;
+      return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
     } catch (IOException e) {
       return null; // not listening yet
     }

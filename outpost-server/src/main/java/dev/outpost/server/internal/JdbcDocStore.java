@@ -111,8 +111,7 @@ final class JdbcDocStore implements DocStore {
   private static final String WRITE_COLUMNS = COLUMNS + ", changed_at";
 
   private final JdbcAccess access;
-  /** " FOR UPDATE" on PostgreSQL (row locks); empty on SQLite, whose one writer needs none. */
-  private final String lockRows;
+  /** PostgreSQL: writers of documents serialize on the feed's head row ({@link #lockHead}). */
   private final boolean postgres;
   private final FeedSignal signal = new FeedSignal();
   /**
@@ -125,7 +124,6 @@ final class JdbcDocStore implements DocStore {
 
   JdbcDocStore(JdbcAccess access, boolean postgres) {
     this.access = access;
-    this.lockRows = postgres ? " FOR UPDATE" : "";
     this.postgres = postgres;
     this.feedTable = postgres ? "docs" : "docs INDEXED BY docs_seq";
   }
@@ -167,7 +165,7 @@ final class JdbcDocStore implements DocStore {
       lockHead(c);
       Map<String, Document> current = new LinkedHashMap<>();
       try (Reader r = new Reader(c)) {
-        for (String id : new TreeSet<>(ids)) { // one lock order for every writer
+        for (String id : new TreeSet<>(ids)) { // each once
           current.put(id, r.state(collection, id));
         }
       }
@@ -195,7 +193,7 @@ final class JdbcDocStore implements DocStore {
     private final PreparedStatement s;
 
     Reader(Connection c) throws SQLException {
-      s = c.prepareStatement("SELECT " + COLUMNS + " FROM docs WHERE collection = ? AND id = ?" + lockRows);
+      s = c.prepareStatement("SELECT " + COLUMNS + " FROM docs WHERE collection = ? AND id = ?");
     }
 
     Optional<StoredDoc> read(String collection, String id) throws SQLException {
@@ -222,8 +220,8 @@ final class JdbcDocStore implements DocStore {
    * yet has no row to lock: two servers creating it at once both read it absent, and the later
    * upsert overwrote the earlier's write (an increment was lost in
    * PostgresTwoServersSyncTest). Each writer takes the head anyway to number its changes; taking
-   * it first serializes the writers of documents, and gives every one the same lock order (head,
-   * then rows), so none deadlocks. Ingest groups were already serialized by the ingest lock.
+   * it first serializes the writers of documents, so they need no row locks and cannot deadlock
+   * on each other. Ingest groups were already serialized by the ingest lock.
    */
   private void lockHead(Connection c) throws SQLException {
     if (!postgres) {
@@ -258,9 +256,13 @@ final class JdbcDocStore implements DocStore {
         end = rs.getLong(1);
       }
     }
-    List<Document> ordered = new ArrayList<>(docs);
+    record Row(Document doc, Long rowid) {}
+    List<Row> ordered = new ArrayList<>(docs.size());
+    for (Document d : docs) {
+      ordered.add(new Row(d, rowids.isEmpty() ? null : rowids.get(d.collection() + "/" + d.id())));
+    }
     if (!rowids.isEmpty()) {
-      ordered.sort(java.util.Comparator.comparingLong(d -> rowids.getOrDefault(d.collection() + "/" + d.id(), Long.MAX_VALUE)));
+      ordered.sort(java.util.Comparator.comparingLong(r -> r.rowid() == null ? Long.MAX_VALUE : r.rowid()));
     }
     long seq = end - docs.size();
     try (PreparedStatement byRowid = c.prepareStatement("UPDATE docs SET state = ?, view = ?, seq = ?, tx_end = ?,"
@@ -270,8 +272,9 @@ final class JdbcDocStore implements DocStore {
             + " seq = excluded.seq, tx_end = excluded.tx_end, changed_at = excluded.changed_at")) {
       boolean updates = false;
       boolean upserts = false;
-      for (Document d : ordered) {
-        Long rowid = rowids.get(d.collection() + "/" + d.id());
+      for (Row r : ordered) {
+        Document d = r.doc();
+        Long rowid = r.rowid();
         PreparedStatement s = rowid != null ? byRowid : upsert;
         int i = 1;
         if (rowid == null) {
@@ -336,13 +339,13 @@ final class JdbcDocStore implements DocStore {
   private static final int READ_CHUNK = 128;
 
   /**
-   * Reads (and on PostgreSQL locks) the documents {@code ops} name, keyed "collection/id" (neither
-   * holds '/'), a missing one as a new empty document. One statement per {@value #READ_CHUNK} ids
-   * of a collection: a statement per document cost more in the driver than reading the row. Only
-   * the state and the stored view's size are read: the size lets the merge's size check skip
+   * Reads the documents {@code ops} name, keyed "collection/id" (neither holds '/'), a missing one
+   * as a new empty document; the caller holds the feed's head ({@link #lockHead}), so no other
+   * writer changes them before its commit. One statement per {@value #READ_CHUNK} ids of a
+   * collection: a statement per document cost more in the driver than reading the row. Only the
+   * state and the stored view's size are read: the size lets the merge's size check skip
    * serializing the view (see ServerMerge); on SQLite also the rowid, put in {@code rowids}, by
-   * which the merged document is written back. Locks are taken in one order for every writer:
-   * collection, then id in byte order (the ids are ASCII, so Java's order is the same).
+   * which the merged document is written back.
    */
   private Map<String, Document> readForMerge(Connection c, List<Op> ops, Map<String, Long> rowids) throws SQLException {
     TreeMap<String, TreeSet<String>> ids = new TreeMap<>();
@@ -351,8 +354,7 @@ final class JdbcDocStore implements DocStore {
     }
     Map<String, Document> docs = new java.util.HashMap<>();
     String sql = "SELECT id, state, " + (postgres ? "octet_length(view), 0" : "length(CAST(view AS BLOB)), rowid")
-        + " FROM docs WHERE collection = ? AND id IN (?" + ", ?".repeat(READ_CHUNK - 1) + ")"
-        + (postgres ? " ORDER BY id COLLATE \"C\" FOR UPDATE" : "");
+        + " FROM docs WHERE collection = ? AND id IN (?" + ", ?".repeat(READ_CHUNK - 1) + ")";
     try (PreparedStatement s = c.prepareStatement(sql)) {
       for (Map.Entry<String, TreeSet<String>> e : ids.entrySet()) {
         String collection = e.getKey();
@@ -506,7 +508,7 @@ final class JdbcDocStore implements DocStore {
     Optional<Document> done = access.write(c -> {
       lockHead(c);
       ConflictRow row;
-      try (PreparedStatement s = c.prepareStatement("SELECT " + CONFLICT_COLUMNS + " FROM conflicts WHERE conflict_id = ?" + lockRows)) {
+      try (PreparedStatement s = c.prepareStatement("SELECT " + CONFLICT_COLUMNS + " FROM conflicts WHERE conflict_id = ?")) {
         s.setLong(1, conflictId);
         try (ResultSet rs = s.executeQuery()) {
           if (!rs.next()) {
@@ -556,7 +558,7 @@ final class JdbcDocStore implements DocStore {
       if (horizon == 0) {
         return 0L;
       }
-      lockHead(c); // before the rows, as every writer of documents: the horizon and the removal commit together
+      lockHead(c); // as every writer of documents; the horizon and the removal commit together
       long removed;
       try (PreparedStatement s = c.prepareStatement("DELETE FROM docs WHERE view IS NULL AND changed_at < ? AND seq <= ?")) {
         s.setLong(1, beforeMillis);
